@@ -1,0 +1,85 @@
+// The pipeline, stage by stage: load, validate, check, model, render the
+// site, render the PDFs, package. Each stage is a module named for it.
+import path from "node:path";
+import { launchBrowser } from "./browser.ts";
+import { runContentChecks } from "./check.ts";
+import { loadKit } from "./load.ts";
+import { buildModel, type BuildOptions, type SiteModel } from "./model.ts";
+import { discard, linkPdfsIntoSite, makeStaging, publish } from "./package.ts";
+import { KitError, type Problem } from "./problems.ts";
+import { renderPdfs } from "./render-pdf.ts";
+import { renderSite } from "./render-site.ts";
+import { consoleReporter, seconds, type Reporter } from "./report.ts";
+import { validate, type Kit } from "./validate.ts";
+
+export interface KitBuildOptions extends BuildOptions {
+  /** Project folder holding kit.config.yaml, lessons/, regions/, templates/. */
+  root: string;
+  /** Where site/ and pdf/ go; default <root>/output. */
+  outDir?: string;
+  reporter?: Reporter;
+}
+
+export interface BuildResult {
+  pages: number;
+  pdfs: number;
+  ms: number;
+  outDir: string;
+  model: SiteModel;
+}
+
+/** Loads, validates and checks the kit; throws a KitError naming every problem. */
+export async function loadValidKit(root: string, options: BuildOptions = {}): Promise<Kit> {
+  const problems: Problem[] = [];
+  const source = await loadKit(root, problems);
+  const { kit } = validate(source, problems);
+  if (kit) runContentChecks(kit, problems);
+  if (options.locales) {
+    for (const code of options.locales.filter((c) => !source.locales.some((l) => l.code === c))) {
+      problems.push({ file: `lessons/${code}`, field: "--locale", message: `no locale "${code}": expected lessons/${code}/locale.yaml` });
+    }
+  }
+  if (problems.length || !kit) throw new KitError(problems);
+  return kit;
+}
+
+/** Source dates make rebuilds byte-identical (reproducible-builds.org). */
+export function buildDate(env: NodeJS.ProcessEnv = process.env): Date {
+  const epoch = env.SOURCE_DATE_EPOCH;
+  return epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : new Date();
+}
+
+export async function build(options: KitBuildOptions): Promise<BuildResult> {
+  const started = Date.now();
+  const report = options.reporter ?? consoleReporter();
+  const outDir = path.resolve(options.outDir ?? path.join(options.root, "output"));
+  const kit = await loadValidKit(options.root, options);
+  const model = buildModel(kit, options);
+  report.line(`Checked ${kit.locales.reduce((n, l) => n + l.lessons.length, 0)} lessons in ${kit.locales.length} locale(s).`);
+
+  const staging = await makeStaging(outDir);
+  try {
+    const pages = await renderSite(options.root, model, path.join(staging, "site"));
+    report.line(`Wrote ${model.site.length} web pages and ${model.print.length} print pages.`);
+    const running = await launchBrowser(report.line);
+    try {
+      await renderPdfs(model.pdfs, {
+        browser: running.browser,
+        siteDir: path.join(staging, "site"),
+        outDir: staging,
+        meta: { author: kit.config.author, subject: kit.config.subject, date: buildDate() },
+        onProgress: (done, total) => report.progress("PDFs", done, total),
+      });
+    } finally {
+      await running.close();
+    }
+    await linkPdfsIntoSite(staging);
+    await publish(staging, outDir);
+    const ms = Date.now() - started;
+    report.line(`Built ${model.site.length} pages and ${model.pdfs.length} PDFs in ${seconds(ms)}: ${path.relative(process.cwd(), outDir) || "."}/site, ${path.relative(process.cwd(), outDir) || "."}/pdf`);
+    return { pages, pdfs: model.pdfs.length, ms, outDir, model };
+  } catch (error) {
+    await discard(staging);
+    throw error;
+  }
+}

@@ -1,0 +1,142 @@
+// Stage 1: read the kit's source files from disk and parse them, keeping
+// enough position information to name the line of any later problem.
+import { readFile, readdir, stat } from "node:fs/promises";
+import path from "node:path";
+import { LineCounter, parseDocument, isNode, type Document } from "yaml";
+import type { Problem } from "./problems.ts";
+import { relativeFile } from "./problems.ts";
+
+/** A parsed YAML (or JSON) document that can name the line of any field. */
+export interface Parsed {
+  /** Path relative to the project root, for messages. */
+  file: string;
+  data: unknown;
+  /** Line of the value at `keyPath`, or of its nearest parent that exists. */
+  lineOf(keyPath: readonly PropertyKey[]): number | undefined;
+}
+
+export interface LessonSource {
+  /** File name without `.md`: the lesson id. */
+  id: string;
+  locale: string;
+  file: string;
+  /** The whole file, for source hashes. */
+  text: string;
+  front: Parsed;
+  body: string;
+  /** 1-based line of the file on which the body starts. */
+  bodyLine: number;
+}
+
+export interface LocaleSource {
+  code: string;
+  dir: string;
+  meta: Parsed;
+  strings: Parsed;
+  lessons: LessonSource[];
+}
+
+export interface KitSource {
+  root: string;
+  config: Parsed;
+  regions: Map<string, Parsed>;
+  locales: LocaleSource[];
+}
+
+export const LESSONS_DIR = "lessons";
+export const REGIONS_DIR = "regions";
+export const CONFIG_FILE = "kit.config.yaml";
+
+function parseYaml(text: string, file: string, firstLine: number, problems: Problem[]): Parsed {
+  const lc = new LineCounter();
+  const doc: Document = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  for (const err of doc.errors) {
+    const line = err.linePos?.[0]?.line ?? lc.linePos(err.pos[0]).line;
+    problems.push({ file, line: line + firstLine - 1, message: `not valid YAML: ${err.message.split("\n")[0]}` });
+  }
+  const lineOf = (keyPath: readonly PropertyKey[]) => {
+    for (let n = keyPath.length; n >= 0; n--) {
+      const node = n === 0 ? doc.contents : doc.getIn(keyPath.slice(0, n) as unknown[], true);
+      if (isNode(node) && node.range) return lc.linePos(node.range[0]).line + firstLine - 1;
+    }
+    return undefined;
+  };
+  return { file, data: doc.errors.length ? undefined : doc.toJS(), lineOf };
+}
+
+async function readParsed(file: string, root: string, problems: Problem[]): Promise<Parsed> {
+  const rel = relativeFile(file, root);
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch {
+    problems.push({ file: rel, message: "file is missing" });
+    return { file: rel, data: undefined, lineOf: () => undefined };
+  }
+  return parseYaml(text, rel, 1, problems);
+}
+
+/** Splits `---` front matter from the body; YAML lines keep their file numbers. */
+export function parseLesson(text: string, file: string, locale: string, problems: Problem[]): LessonSource {
+  const id = path.basename(file, ".md");
+  const lines = text.split(/\r?\n/);
+  if (lines[0]?.trim() !== "---") {
+    problems.push({ file, line: 1, field: "front matter", message: "a lesson starts with `---` and YAML front matter" });
+    return { id, locale, file, text, front: { file, data: undefined, lineOf: () => 1 }, body: text, bodyLine: 1 };
+  }
+  const close = lines.findIndex((l, i) => i > 0 && l.trim() === "---");
+  if (close < 0) {
+    problems.push({ file, line: 1, field: "front matter", message: "front matter is not closed by a `---` line" });
+    return { id, locale, file, text, front: { file, data: undefined, lineOf: () => 1 }, body: "", bodyLine: lines.length };
+  }
+  const front = parseYaml(lines.slice(1, close).join("\n"), file, 2, problems);
+  return { id, locale, file, text, front, body: lines.slice(close + 1).join("\n"), bodyLine: close + 2 };
+}
+
+async function isDir(p: string): Promise<boolean> {
+  return stat(p).then((s) => s.isDirectory(), () => false);
+}
+
+export async function loadLocale(root: string, code: string, problems: Problem[]): Promise<LocaleSource> {
+  const dir = path.join(root, LESSONS_DIR, code);
+  const names = (await readdir(dir)).filter((n) => n.endsWith(".md") && !n.startsWith("_")).sort();
+  const lessons = await Promise.all(
+    names.map(async (name) => {
+      const file = path.join(dir, name);
+      return parseLesson(await readFile(file, "utf8"), relativeFile(file, root), code, problems);
+    }),
+  );
+  return {
+    code,
+    dir,
+    meta: await readParsed(path.join(dir, "locale.yaml"), root, problems),
+    strings: await readParsed(path.join(dir, "strings.json"), root, problems),
+    lessons,
+  };
+}
+
+/** Locale folders are those under lessons/ that hold a locale.yaml. */
+export async function listLocales(root: string): Promise<string[]> {
+  const base = path.join(root, LESSONS_DIR);
+  const entries = await readdir(base).catch(() => [] as string[]);
+  const found: string[] = [];
+  for (const name of entries.sort()) {
+    const dir = path.join(base, name);
+    if ((await isDir(dir)) && (await stat(path.join(dir, "locale.yaml")).then(() => true, () => false))) found.push(name);
+  }
+  return found;
+}
+
+export async function loadKit(root: string, problems: Problem[]): Promise<KitSource> {
+  const config = await readParsed(path.join(root, CONFIG_FILE), root, problems);
+  const regionDir = path.join(root, REGIONS_DIR);
+  const regionFiles = (await readdir(regionDir).catch(() => [] as string[])).filter((n) => n.endsWith(".yaml")).sort();
+  const regions = new Map<string, Parsed>();
+  for (const name of regionFiles) {
+    regions.set(path.basename(name, ".yaml"), await readParsed(path.join(regionDir, name), root, problems));
+  }
+  const codes = await listLocales(root);
+  if (codes.length === 0) problems.push({ file: LESSONS_DIR, message: "no locale found: expected lessons/<locale>/locale.yaml" });
+  const locales = await Promise.all(codes.map((code) => loadLocale(root, code, problems)));
+  return { root, config, regions, locales };
+}

@@ -1,0 +1,212 @@
+// Stage 3: turn the validated kit into what the templates show: one entry per
+// web page and per print page, and one job per PDF. All URLs are relative,
+// so the site works from file://, from a sub-path and offline.
+import type Token from "markdown-it/lib/token.mjs";
+import { contactText } from "./helplines.ts";
+import { blockParams, helplineListHtml, markdown, type MarkdownEnv } from "./markdown.ts";
+import { BANDS, PAPERS, type Band, type Paper, type Variant } from "./schema.ts";
+import { stringList, translator, type Translate } from "./strings.ts";
+import type { Kit, Lesson, Locale } from "./validate.ts";
+
+export interface BuildOptions {
+  /** Public address of the site, for QR codes and absolute links. */
+  baseUrl?: string;
+  /** Build only these locales. */
+  locales?: string[];
+}
+
+export interface PdfJob {
+  /** File stem: `<lesson-id>-<variant>-<paper>`. */
+  name: string;
+  locale: string;
+  lang: string;
+  /** Print page, relative to the site folder. */
+  html: string;
+  /** PDF, relative to the output folder. */
+  pdf: string;
+  paper: Paper;
+  title: string;
+  /** Footer text with {page} and {pages} still to fill. */
+  footer: string;
+  /** Lesson the handout belongs to, if any. */
+  lesson?: string;
+}
+
+/** One page for a template: everything it shows, already in the right words. */
+export interface Entry {
+  url: string;
+  /** Relative path from this page back to the site root ("" or "../"...). */
+  base: string;
+  kind: string;
+  lang: string;
+  dir: string;
+  locale: string;
+  title: string;
+  strings: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export interface SiteModel {
+  kitTitle: string;
+  site: Entry[];
+  print: Entry[];
+  pdfs: PdfJob[];
+}
+
+export const CRISIS_CARD = "get-help-now-card";
+
+function baseFor(url: string): string {
+  const depth = url.split("/").length - 1;
+  return "../".repeat(depth);
+}
+
+/** Renders only the blocks named, in body order: cards and worksheets for the worksheet. */
+function renderBlocks(body: string, env: MarkdownEnv, names: readonly string[]): string {
+  const md = markdown();
+  const tokens = md.parse(body, env);
+  const picked: Token[] = [];
+  let inside = false;
+  for (const token of tokens) {
+    if (token.type.startsWith("container_") && token.nesting === 1) inside = names.includes(blockParams(token.info).name);
+    if (inside) picked.push(token);
+    if (token.type.startsWith("container_") && token.nesting === -1) inside = false;
+  }
+  return md.renderer.render(picked, md.options, env);
+}
+
+function markdownEnv(locale: Locale, t: Translate): MarkdownEnv {
+  return {
+    lines: locale.region.lines,
+    defaultLines: locale.region.meta.default,
+    t,
+    disclosureSteps: stringList(locale.strings, "disclosure.steps"),
+  };
+}
+
+export function pdfName(id: string, variant: Variant | "card", paper: Paper): string {
+  return variant === "card" ? `${id}-${paper}` : `${id}-${variant}-${paper}`;
+}
+
+function papersFor(locale: Locale): Paper[] {
+  const first = locale.region.meta.paper;
+  return [first, ...PAPERS.filter((p) => p !== first)];
+}
+
+export function buildModel(kit: Kit, options: BuildOptions = {}): SiteModel {
+  const site: Entry[] = [];
+  const print: Entry[] = [];
+  const pdfs: PdfJob[] = [];
+  const locales = kit.locales.filter((l) => !options.locales || options.locales.includes(l.code));
+  const alternates = locales.map((l) => ({ code: l.code, name: l.meta.name, lang: l.meta.language }));
+
+  for (const locale of locales) {
+    const t = translator(locale.strings, locale.code);
+    const env = markdownEnv(locale, t);
+    const region = locale.region;
+    const mainLine = region.meta.main ? region.lines.get(region.meta.main) : undefined;
+    const mainLineText = mainLine ? `${mainLine.short} ${contactText(mainLine.contacts[0])}` : "";
+    const papers = papersFor(locale);
+    const common = {
+      lang: locale.meta.language,
+      dir: locale.meta.dir,
+      locale: locale.code,
+      strings: locale.strings,
+      kitTitle: kit.config.title,
+      alternates,
+      checked: region.meta.checked,
+      school: kit.config.school ?? {},
+      homeHref: `${locale.code}/index.html`,
+      helpHref: `${locale.code}/help.html`,
+    };
+    const lessonUrl = (id: string) => `${locale.code}/lessons/${id}.html`;
+    const pdfUrl = (name: string) => `pdf/${locale.code}/${name}.pdf`;
+    const messageLabels = (lesson: Lesson) => lesson.meta.messages.map((id) => ({ id, label: t(`message.${id}`) }));
+
+    const downloads = (variants: (Variant | "card")[], id: string) =>
+      variants.map((variant) => ({
+        label: t(variant === "card" ? "variant.card" : `variant.${variant}`),
+        links: papers.map((paper) => ({ paper: t(`paper.${paper}`), href: pdfUrl(pdfName(id, variant, paper)) })),
+      }));
+
+    const addPrint = (stem: string, kind: string, title: string, data: Record<string, unknown>, lesson?: Lesson) => {
+      for (const paper of papers) {
+        const name = `${stem}-${paper}`;
+        const url = `print/${locale.code}/${name}.html`;
+        print.push({ ...common, ...data, url, base: baseFor(url), kind, title, paper, paperCss: `assets/paper-${paper}.css`, band: lesson ? t(`band.${lesson.meta.band}`) : undefined });
+        pdfs.push({
+          name,
+          locale: locale.code,
+          lang: locale.meta.language,
+          html: url,
+          pdf: pdfUrl(name),
+          paper,
+          title,
+          footer: t("pdf.footer", { title: kit.config.title, line: mainLineText }),
+          lesson: lesson?.id,
+        });
+      }
+    };
+
+    const sorted = [...locale.lessons].sort(
+      (a, b) => BANDS.indexOf(a.meta.band) - BANDS.indexOf(b.meta.band) || a.meta.order - b.meta.order,
+    );
+    const bands = BANDS.map((band: Band) => ({
+      id: band,
+      label: t(`band.${band}`),
+      lessons: sorted
+        .filter((l) => l.meta.band === band)
+        .map((l) => ({
+          id: l.id,
+          title: l.meta.title,
+          href: lessonUrl(l.id),
+          minutes: t("lesson.minutes", { minutes: l.meta.duration }),
+          messages: messageLabels(l),
+        })),
+    })).filter((b) => b.lessons.length);
+
+    const indexData = { ...common, kind: "index", title: t("index.title"), bands };
+    site.push({ ...indexData, url: `${locale.code}/index.html`, base: "../" });
+    if (locale.code === kit.config.defaultLocale) site.push({ ...indexData, url: "index.html", base: "" });
+
+    const helpLines = helplineListHtml(region.meta.crisis.length ? region.meta.crisis : region.meta.default, env);
+    const helpData = { steps: stringList(locale.strings, "help.steps"), helpLines };
+    site.push({ ...common, ...helpData, kind: "help", title: t("help.title"), url: `${locale.code}/help.html`, base: "../", downloads: downloads(["card"], CRISIS_CARD) });
+    addPrint(CRISIS_CARD, "print-card", t("help.title"), helpData);
+
+    for (const lesson of sorted) {
+      const html = markdown().render(lesson.body, env);
+      const inBand = sorted.filter((l) => l.meta.band === lesson.meta.band);
+      const pos = inBand.indexOf(lesson);
+      const near = (l: Lesson | undefined) => (l ? { title: l.meta.title, href: lessonUrl(l.id) } : undefined);
+      const data = {
+        lesson: {
+          id: lesson.id,
+          title: lesson.meta.title,
+          band: t(`band.${lesson.meta.band}`),
+          minutes: t("lesson.minutes", { minutes: lesson.meta.duration }),
+          messages: messageLabels(lesson),
+          summary: lesson.meta.summary,
+          goals: lesson.meta.goals,
+          materials: lesson.meta.materials,
+          family: lesson.meta.family,
+          html,
+        },
+        downloads: downloads(lesson.variants, lesson.id),
+        prev: near(inBand[pos - 1]),
+        next: near(inBand[pos + 1]),
+      };
+      const url = lessonUrl(lesson.id);
+      site.push({ ...common, ...data, kind: "lesson", title: lesson.meta.title, url, base: baseFor(url) });
+      for (const variant of lesson.variants) {
+        const extra: Record<string, unknown> = { variantLabel: t(`variant.${variant}`) };
+        if (variant === "family") {
+          extra.messagesHtml = renderBlocks(lesson.body, env, ["message"]);
+          extra.helpLines = helplineListHtml(region.meta.default, env);
+        }
+        if (variant === "worksheet") extra.worksheetHtml = renderBlocks(lesson.body, env, ["worksheet", "card"]);
+        addPrint(`${lesson.id}-${variant}`, `print-${variant === "guide" ? "plan" : variant}`, lesson.meta.title, { ...data, ...extra }, lesson);
+      }
+    }
+  }
+  return { kitTitle: kit.config.title, site, print, pdfs };
+}

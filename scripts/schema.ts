@@ -1,0 +1,184 @@
+// Every file a kit builder writes is described once here. The zod schemas
+// validate the files and the TypeScript types are inferred from them, so the
+// two can never drift apart. Field comments double as reference docs.
+import { z } from "zod";
+
+/** The age bands of the content guide, in teaching order. */
+export const BANDS = ["8-10", "11-13", "14-17", "adults"] as const;
+export type Band = (typeof BANDS)[number];
+export const CHILD_BANDS = ["8-10", "11-13", "14-17"] as const satisfies readonly Band[];
+
+/** The messages every kit carries (content guide, "The messages every kit carries"). */
+export const CORE_MESSAGES = [
+  "not-your-fault",
+  "dont-pay",
+  "block-keep-evidence",
+  "tell-trusted-adult",
+  "report",
+  "take-down",
+  "support",
+] as const;
+/** The three extra messages of the adult guides. */
+export const ADULT_MESSAGES = ["start-early", "respond-calmly", "know-the-signs"] as const;
+export const MESSAGES = [...CORE_MESSAGES, ...ADULT_MESSAGES] as const;
+export type MessageId = (typeof MESSAGES)[number];
+
+/** Handout variants, as they appear in PDF file names. */
+export const VARIANTS = ["plan", "family", "worksheet", "guide"] as const;
+export type Variant = (typeof VARIANTS)[number];
+export const PAPERS = ["a4", "letter"] as const;
+export type Paper = (typeof PAPERS)[number];
+
+const text = z.string().trim().min(1, "must not be empty");
+
+/** Front matter of a lesson file, `lessons/<locale>/<id>.md`. */
+export const lessonSchema = z
+  .object({
+    /** Title as printed on the plan and the page. */
+    title: text,
+    /** Age band: one of 8-10, 11-13, 14-17, adults. */
+    band: z.enum(BANDS),
+    /** Length in minutes. */
+    duration: z.number().int().min(5).max(240),
+    /** Position within the band, 1 first. */
+    order: z.number().int().min(1),
+    /** Ids of the `::: message` blocks in the body, exactly. */
+    messages: z.array(z.enum(MESSAGES)).min(1),
+    /** "In one minute": a few sentences for a parent. */
+    summary: text,
+    /** Learning goals ("Pupils will be able to ..."). */
+    goals: z.array(text).min(1),
+    /** Preparation and materials. */
+    materials: z.array(text).min(1),
+    /** The family take-home sheet: child lessons only. */
+    family: z
+      .object({
+        /** What was covered, for a parent. */
+        covered: text,
+        /** Three conversation starters for home. */
+        starters: z.array(text).length(3),
+      })
+      .strict()
+      .optional(),
+    /** Translations only: where this file came from and how far it is checked. */
+    translation: z
+      .object({
+        /** Locale of the source file, e.g. en-MY. */
+        source: text,
+        /** sha256 of the source file this was translated from (first 12 hex digits). */
+        sourceHash: z.string().regex(/^[0-9a-f]{12}$/, "must be 12 hex digits (kit status prints them)"),
+        /** draft until a fluent speaker has checked it. */
+        status: z.enum(["draft", "reviewed"]),
+        /** Who reviewed it, when status is reviewed. */
+        reviewer: text.optional(),
+      })
+      .strict()
+      .refine((t) => t.status !== "reviewed" || t.reviewer, {
+        message: "a reviewed translation names its reviewer",
+        path: ["reviewer"],
+      })
+      .optional(),
+  })
+  .strict()
+  .refine((l) => l.band === "adults" || l.family, {
+    message: "a child lesson needs a family take-home sheet (covered, starters)",
+    path: ["family"],
+  });
+export type LessonMeta = z.infer<typeof lessonSchema>;
+
+/** `lessons/<locale>/locale.yaml`: what a locale is. */
+export const localeSchema = z
+  .object({
+    /** Language of the text, a BCP 47 tag such as en or ms. */
+    language: text,
+    /** Text direction. */
+    dir: z.enum(["ltr", "rtl"]).default("ltr"),
+    /** Region whose help lines this locale prints: a file in regions/. */
+    region: z.string().regex(/^[A-Z]{2}$/, "must be a two-letter country code such as MY"),
+    /** Name of the locale in its own language, for the locale switcher. */
+    name: text,
+  })
+  .strict();
+export type LocaleMeta = z.infer<typeof localeSchema>;
+
+const contactSchema = z
+  .object({
+    /** How to reach the line; decides the link (tel:, sms:, https://wa.me/, mailto:). */
+    kind: z.enum(["phone", "sms", "whatsapp", "email", "web", "in-person"]),
+    /** The number, address or URL, exactly as the source gives it. */
+    value: text,
+    /** Shown instead of the value, when the value is not how people say it. */
+    label: text.optional(),
+    /** Hours or conditions of this contact. */
+    note: text.optional(),
+  })
+  .strict();
+export type Contact = z.infer<typeof contactSchema>;
+
+const lineSchema = z
+  .object({
+    /** Id used by lessons: `[[id]]` and `::: helplines id`. */
+    id: z.string().regex(/^[a-z0-9-]+$/, "lower-case letters, digits and dashes"),
+    /** Full name of the service. */
+    name: text,
+    /** Short name for footers and cards. */
+    short: text,
+    /** What the line is for. */
+    for: text,
+    /** When it answers. */
+    hours: text.optional(),
+    /** Ways to reach it, most useful first. An empty list marks a slot still to fill. */
+    contacts: z.array(contactSchema),
+    /** Where the details were checked. */
+    source: text,
+    /** How sure we are: confirmed, news-report, confirmed-2020, unfilled. */
+    confidence: z.enum(["confirmed", "confirmed-2020", "news-report", "unfilled"]),
+  })
+  .strict();
+export type HelpLine = z.infer<typeof lineSchema>;
+
+/** `regions/<CC>.yaml`: help lines and reporting routes, once per region. */
+export const regionSchema = z
+  .object({
+    region: z.string().regex(/^([A-Z]{2}|INTL)$/),
+    name: text,
+    /** Paper the website offers first. */
+    paper: z.enum(PAPERS).default("a4"),
+    /** Date the lines were last checked against their sources. */
+    checked: z.union([z.string(), z.date()]).transform((d) => (d instanceof Date ? d.toISOString().slice(0, 10) : d)),
+    /** Line printed in every handout footer. */
+    main: z.string().optional(),
+    /** Lines shown by `::: helplines` with no ids. */
+    default: z.array(z.string()).default([]),
+    /** Lines on the crisis card and the help page, in order. */
+    crisis: z.array(z.string()).default([]),
+    /** Other region files whose lines this region shares (INTL). */
+    include: z.array(z.string()).default([]),
+    lines: z.array(lineSchema),
+  })
+  .strict();
+export type RegionMeta = z.infer<typeof regionSchema>;
+
+/** `lessons/<locale>/strings.json`: every UI string, flat dotted keys. */
+export const stringsSchema = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
+export type Strings = z.infer<typeof stringsSchema>;
+
+/** `kit.config.yaml`: the kit as a whole. */
+export const kitConfigSchema = z
+  .object({
+    /** Kit title, printed on every page and handout footer. */
+    title: text,
+    /** Locale built first and linked from the site root. */
+    defaultLocale: text,
+    /** PDF author. */
+    author: text,
+    /** PDF subject. */
+    subject: text,
+    /** The "Trusted adults at our school" box; blank lines when left out. */
+    school: z
+      .object({ name: text.optional(), counsellor: text.optional(), contact: text.optional() })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type KitConfig = z.infer<typeof kitConfigSchema>;

@@ -1,0 +1,28 @@
+// Handlebars helpers for the templates. Templates hold no words of their
+// own: every UI string comes through `t` from the locale's strings file.
+import Handlebars from "handlebars";
+import type { Strings } from "./schema.ts";
+import { translator } from "./strings.ts";
+
+interface RootData {
+  entry: { base: string; locale: string; strings: Strings };
+}
+
+function root(options: Handlebars.HelperOptions): RootData {
+  return options.data.root as RootData;
+}
+
+/** A Handlebars instance of our own, so builds in one process never share helpers. */
+export function createHandlebars(): typeof Handlebars {
+  const hbs = Handlebars.create();
+  hbs.registerHelper("t", function (key: string, options: Handlebars.HelperOptions) {
+    const { entry } = root(options);
+    return translator(entry.strings, entry.locale)(key, options.hash as Record<string, string>);
+  });
+  // Site-root-relative path to one relative to the current page.
+  hbs.registerHelper("href", function (target: string, options: Handlebars.HelperOptions) {
+    return root(options).entry.base + target;
+  });
+  hbs.registerHelper("eq", (a: unknown, b: unknown) => a === b);
+  return hbs;
+}

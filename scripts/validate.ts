@@ -1,0 +1,269 @@
+// Stage 2: check what was loaded against the schemas and against each
+// other (message ids, help line ids, bands), collecting every problem.
+import type Token from "markdown-it/lib/token.mjs";
+import type { z } from "zod";
+import type { KitSource, LessonSource, Parsed } from "./load.ts";
+import { BLOCKS, blockParams, markdown, type BlockName } from "./markdown.ts";
+import type { Problem } from "./problems.ts";
+import {
+  kitConfigSchema,
+  lessonSchema,
+  localeSchema,
+  MESSAGES,
+  regionSchema,
+  stringsSchema,
+  type HelpLine,
+  type KitConfig,
+  type LessonMeta,
+  type LocaleMeta,
+  type MessageId,
+  type RegionMeta,
+  type Strings,
+  type Variant,
+} from "./schema.ts";
+
+export interface BlockUse {
+  name: BlockName;
+  args: string[];
+  line: number;
+}
+
+/** A token of the body with its line in the file, for checks that read text. */
+export interface TextRun {
+  text: string;
+  line: number;
+  /** Innermost block the text stands in, if any. */
+  block?: BlockName;
+}
+
+export interface Lesson extends LessonSource {
+  meta: LessonMeta;
+  blocks: BlockUse[];
+  /** Body text by line, outside code, for content checks. */
+  runs: TextRun[];
+  /** Handouts this lesson produces. */
+  variants: Variant[];
+}
+
+export interface Region {
+  meta: RegionMeta;
+  /** Own lines and those of included regions, by id. */
+  lines: Map<string, HelpLine>;
+}
+
+export interface Locale {
+  code: string;
+  meta: LocaleMeta;
+  strings: Strings;
+  region: Region;
+  lessons: Lesson[];
+}
+
+export interface Kit {
+  root: string;
+  config: KitConfig;
+  locales: Locale[];
+}
+
+function describeIssue(issue: z.core.$ZodIssue, data: unknown): string {
+  let value: unknown = data;
+  for (const key of issue.path) value = value && typeof value === "object" ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  if (value === undefined && issue.code === "invalid_type") return `is missing (expected ${issue.expected})`;
+  if (issue.code === "invalid_type" && issue.expected === "string" && value && typeof value === "object" && !Array.isArray(value)) {
+    return "expected text but found a YAML mapping: text containing \": \" must be put in quotes";
+  }
+  if (issue.code === "invalid_value") return `is ${JSON.stringify(value)}, expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+  if (issue.code === "unrecognized_keys") return `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}`;
+  return issue.message;
+}
+
+/** Runs a schema over a parsed file; each issue names its field and line. */
+function check<S extends z.ZodType>(schema: S, parsed: Parsed, problems: Problem[]): z.infer<S> | undefined {
+  if (parsed.data === undefined) return undefined; // the parse problem is already reported
+  const result = schema.safeParse(parsed.data);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) {
+    const keyPath = issue.code === "unrecognized_keys" ? issue.path : issue.path;
+    problems.push({
+      file: parsed.file,
+      line: parsed.lineOf(keyPath),
+      field: issue.path.length ? issue.path.join(".") : undefined,
+      message: describeIssue(issue, parsed.data),
+    });
+  }
+  return undefined;
+}
+
+function inlineRuns(token: Token, line: number, block: BlockName | undefined, runs: TextRun[], onChild: (child: Token, line: number) => void) {
+  let current = line;
+  for (const child of token.children ?? []) {
+    if (child.type === "softbreak" || child.type === "hardbreak") current++;
+    if (child.type === "text" || child.type === "code_inline") runs.push({ text: child.content, line: current, block });
+    onChild(child, current);
+  }
+}
+
+/** Walks the body once: blocks, text runs, and the structural problems. */
+function readBody(
+  source: LessonSource,
+  lines: Map<string, HelpLine>,
+  problems: Problem[],
+): { blocks: BlockUse[]; runs: TextRun[] } {
+  const tokens = markdown().parse(source.body, {});
+  const blocks: BlockUse[] = [];
+  const runs: TextRun[] = [];
+  const open: BlockName[] = [];
+  const at = (token: Token) => (token.map ? token.map[0] + source.bodyLine : source.bodyLine);
+  const problem = (line: number, field: string, message: string) => problems.push({ file: source.file, line, field, message });
+
+  const checkHref = (href: string, line: number) => {
+    if (/^\s*(javascript|data|vbscript|file):/i.test(href)) problem(line, "link", `link to "${href.slice(0, 40)}" is not allowed: use https: addresses from region data`);
+  };
+  for (const token of tokens) {
+    const line = at(token);
+    if (token.type === "container_unknown_open") {
+      problem(line, "block", `unknown block "::: ${blockParams(token.info).name}", expected one of ${BLOCKS.join(", ")}`);
+    } else if (token.type.startsWith("container_") && token.type.endsWith("_open")) {
+      const { name, args } = blockParams(token.info);
+      if (open.length) problem(line, `::: ${name}`, `blocks cannot be nested: "::: ${open.at(-1)}" is still open (close it with ":::" first)`);
+      open.push(name as BlockName);
+      blocks.push({ name: name as BlockName, args, line });
+      if (name === "message") {
+        if (args.length !== 1) problem(line, "::: message", `names exactly one message id, expected one of ${MESSAGES.join(", ")}`);
+        else if (!(MESSAGES as readonly string[]).includes(args[0]!)) problem(line, "::: message", `unknown message id "${args[0]}", expected one of ${MESSAGES.join(", ")}`);
+      }
+      if (name === "card" && args.length === 0) problem(line, "::: card", "a scenario card needs a title after \"::: card\"");
+      if (name === "helplines") {
+        for (const id of args) if (!lines.has(id)) problem(line, "::: helplines", `unknown help line "${id}", expected one of ${[...lines.keys()].join(", ")}`);
+      }
+      if (!["message", "card", "helplines"].includes(name) && args.length) problem(line, `::: ${name}`, `takes no arguments, found "${args.join(" ")}"`);
+    } else if (token.type.startsWith("container_") && token.type.endsWith("_close")) {
+      open.pop();
+    } else if (token.type === "html_block") {
+      problem(line, "html", "raw HTML is not allowed in lessons: use Markdown and the ::: blocks");
+    } else if (token.type === "inline") {
+      const block = open.at(-1);
+      inlineRuns(token, line, block, runs, (child, childLine) => {
+        if (child.type === "html_inline") problem(childLine, "html", `raw HTML "${child.content}" is not allowed in lessons`);
+        if (child.type === "helpline_ref" && !lines.has(child.content)) {
+          problem(childLine, `[[${child.content}]]`, `unknown help line "${child.content}", expected one of ${[...lines.keys()].join(", ")}`);
+        }
+        if (child.type === "link_open") checkHref(child.attrGet("href") ?? "", childLine);
+      });
+      // markdown-it drops links it considers unsafe and leaves them as text.
+      const unsafe = /\]\(\s*((?:javascript|data|vbscript|file):[^)]*)\)/i.exec(token.content);
+      if (unsafe) checkHref(unsafe[1]!, line);
+    }
+  }
+  return { blocks, runs };
+}
+
+function lessonVariants(meta: LessonMeta, blocks: BlockUse[]): Variant[] {
+  if (meta.band === "adults") return ["guide"];
+  const variants: Variant[] = ["plan", "family"];
+  if (blocks.some((b) => b.name === "card" || b.name === "worksheet")) variants.push("worksheet");
+  return variants;
+}
+
+function validateLesson(source: LessonSource, lines: Map<string, HelpLine>, problems: Problem[]): Lesson | undefined {
+  const before = problems.length;
+  const meta = check(lessonSchema, source.front, problems);
+  const { blocks, runs } = readBody(source, lines, problems);
+  if (!meta) return undefined;
+  const problem = (field: string, message: string, line = source.front.lineOf([field])) =>
+    problems.push({ file: source.file, line, field, message });
+
+  if (!source.id.startsWith(`${meta.band}-`)) {
+    problem("band", `the file name starts with the band: expected "${meta.band}-${source.id.replace(/^(8-10|11-13|14-17|adults)-/, "")}.md"`);
+  }
+  const taught = blocks.filter((b) => b.name === "message").map((b) => b.args[0] as MessageId);
+  for (const id of meta.messages.filter((m) => !taught.includes(m))) {
+    problem("messages", `lists "${id}" but the body has no "::: message ${id}" block`);
+  }
+  for (const b of blocks.filter((b) => b.name === "message" && b.args[0] && !meta.messages.includes(b.args[0] as MessageId))) {
+    if ((MESSAGES as readonly string[]).includes(b.args[0]!)) problem("messages", `the body teaches "${b.args[0]}" (line ${b.line}) but front matter messages does not list it`);
+  }
+  const seen = new Set<string>();
+  for (const id of taught) {
+    if (seen.has(id)) problem("messages", `"::: message ${id}" appears more than once`);
+    seen.add(id);
+  }
+  if (meta.band !== "adults" && !blocks.some((b) => b.name === "say")) problem("body", "a child lesson needs suggested wording in \"::: say\" blocks", source.bodyLine);
+  if (!blocks.some((b) => b.name === "disclosure")) problem("body", "every lesson needs a \"::: disclosure\" block (what to do if a child tells you)", source.bodyLine);
+  if (!blocks.some((b) => b.name === "helplines")) problem("body", "every lesson needs a \"::: helplines\" block showing where help is", source.bodyLine);
+  if (problems.length > before) return undefined;
+  return { ...source, meta, blocks, runs, variants: lessonVariants(meta, blocks) };
+}
+
+function resolveRegion(code: string, kit: KitSource, problems: Problem[], cache: Map<string, Region | undefined>): Region | undefined {
+  if (cache.has(code)) return cache.get(code);
+  cache.set(code, undefined); // guards against include cycles
+  const parsed = kit.regions.get(code);
+  if (!parsed) return undefined;
+  const meta = check(regionSchema, parsed, problems);
+  if (!meta) return undefined;
+  const lines = new Map<string, HelpLine>();
+  for (const inc of meta.include) {
+    const included = resolveRegion(inc, kit, problems, cache);
+    if (!included) problems.push({ file: parsed.file, line: parsed.lineOf(["include"]), field: "include", message: `region "${inc}" not found in regions/` });
+    else for (const [id, line] of included.lines) lines.set(id, line);
+  }
+  meta.lines.forEach((line, i) => {
+    if (lines.has(line.id) && !meta.include.length) problems.push({ file: parsed.file, line: parsed.lineOf(["lines", i, "id"]), field: "id", message: `help line "${line.id}" is listed twice` });
+    lines.set(line.id, line);
+  });
+  for (const key of ["default", "crisis"] as const) {
+    meta[key].forEach((id, i) => {
+      if (!lines.has(id)) problems.push({ file: parsed.file, line: parsed.lineOf([key, i]), field: key, message: `unknown help line "${id}", expected one of ${[...lines.keys()].join(", ")}` });
+    });
+  }
+  if (meta.main && !lines.has(meta.main)) problems.push({ file: parsed.file, line: parsed.lineOf(["main"]), field: "main", message: `unknown help line "${meta.main}"` });
+  const region = { meta, lines };
+  cache.set(code, region);
+  return region;
+}
+
+export interface Validated {
+  kit?: Kit;
+  problems: Problem[];
+}
+
+/** Checks everything; `kit` is set only when nothing at all is wrong. */
+export function validate(source: KitSource, problems: Problem[] = []): Validated {
+  const start = problems.length;
+  const config = check(kitConfigSchema, source.config, problems);
+  const regionCache = new Map<string, Region | undefined>();
+  const reference = source.locales.find((l) => l.code === config?.defaultLocale) ?? source.locales[0];
+  const referenceStrings = reference ? check(stringsSchema, reference.strings, []) : undefined;
+  if (config && !source.locales.some((l) => l.code === config.defaultLocale)) {
+    problems.push({ file: source.config.file, line: source.config.lineOf(["defaultLocale"]), field: "defaultLocale", message: `no locale "${config.defaultLocale}" in lessons/` });
+  }
+
+  const locales: Locale[] = [];
+  for (const loc of source.locales) {
+    const meta = check(localeSchema, loc.meta, problems);
+    const strings = check(stringsSchema, loc.strings, problems);
+    const region = meta ? resolveRegion(meta.region, source, problems, regionCache) : undefined;
+    if (meta && !source.regions.has(meta.region)) {
+      problems.push({ file: loc.meta.file, line: loc.meta.lineOf(["region"]), field: "region", message: `no region file regions/${meta.region}.yaml` });
+    }
+    if (strings && referenceStrings && loc !== reference) {
+      for (const key of Object.keys(referenceStrings).filter((k) => !(k in strings))) {
+        problems.push({ file: loc.strings.file, field: key, message: `string is missing (${reference!.code} has it)` });
+      }
+    }
+    const lessons = region ? loc.lessons.map((l) => validateLesson(l, region.lines, problems)) : [];
+    const ok = lessons.filter((l): l is Lesson => l !== undefined);
+    const orders = new Map<string, string>();
+    for (const l of ok) {
+      const key = `${l.meta.band}#${l.meta.order}`;
+      if (orders.has(key)) problems.push({ file: l.file, line: l.front.lineOf(["order"]), field: "order", message: `order ${l.meta.order} is also used by ${orders.get(key)} in band ${l.meta.band}` });
+      orders.set(key, l.id);
+    }
+    if (meta && strings && region) {
+      locales.push({ code: loc.code, meta, strings, region, lessons: ok });
+    }
+  }
+  if (problems.length > start || !config) return { problems };
+  return { kit: { root: source.root, config, locales }, problems };
+}
