@@ -13,7 +13,7 @@ import { consoleReporter, seconds, type Reporter } from "./report.ts";
 import { validate, type Kit } from "./validate.ts";
 
 export interface KitBuildOptions extends BuildOptions {
-  /** Project folder holding kit.config.yaml, lessons/, regions/, templates/. */
+  /** Kit folder holding kit.config.yaml, lessons/ and regions/. */
   root: string;
   /** Where site/ and pdf/ go; default <root>/output. */
   outDir?: string;
@@ -59,7 +59,7 @@ export async function build(options: KitBuildOptions): Promise<BuildResult> {
 
   const staging = await makeStaging(outDir);
   try {
-    const pages = await renderSite(options.root, model, path.join(staging, "site"));
+    const pages = await renderSite(model, path.join(staging, "site"));
     report.line(`Wrote ${model.site.length} web pages and ${model.print.length} print pages.`);
     const running = await launchBrowser(report.line);
     try {

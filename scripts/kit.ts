@@ -18,7 +18,7 @@ Options:
   --locale <code>    only this locale (repeat for more), e.g. --locale en-MY
   --base-url <url>   the site's public address, for links printed on handouts
   --out <dir>        write to this folder instead of output/
-  --root <dir>       the kit's folder (default: this project)
+  --root <dir>       the folder with kit.config.yaml, lessons/ and regions/ (default: this project)
 `;
 
 async function main(argv: string[]): Promise<number> {

@@ -50,9 +50,13 @@ export const CONFIG_FILE = "kit.config.yaml";
 function parseYaml(text: string, file: string, firstLine: number, problems: Problem[]): Parsed {
   const lc = new LineCounter();
   const doc: Document = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const reported = new Set<number>();
   for (const err of doc.errors) {
-    const line = err.linePos?.[0]?.line ?? lc.linePos(err.pos[0]).line;
-    problems.push({ file, line: line + firstLine - 1, message: `not valid YAML: ${err.message.split("\n")[0]}` });
+    // One syntax error often yields several follow-on errors on its line.
+    const line = (err.linePos?.[0]?.line ?? lc.linePos(err.pos[0]).line) + firstLine - 1;
+    if (reported.has(line)) continue;
+    reported.add(line);
+    problems.push({ file, line, message: `not valid YAML: ${err.message.split("\n")[0]}` });
   }
   const lineOf = (keyPath: readonly PropertyKey[]) => {
     for (let n = keyPath.length; n >= 0; n--) {

@@ -1,16 +1,31 @@
 // Stage 4: write the website and the print pages with Eleventy. Eleventy
 // gets the finished model as global data; the templates only lay it out.
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import Eleventy from "@11ty/eleventy";
+import { register } from "tsx/esm/api";
 import type { SiteModel } from "./model.ts";
 
-export async function renderSite(projectRoot: string, model: SiteModel, outDir: string): Promise<number> {
+// Eleventy imports .eleventy.js natively, and that imports our TypeScript
+// helpers: tsx's loader makes this work whoever called us (CLI or tests).
+let loaderRegistered = false;
+function registerTypeScriptLoader(): void {
+  if (loaderRegistered) return;
+  register();
+  loaderRegistered = true;
+}
+
+/** The templates and .eleventy.js belong to the tool, not to a kit's content folder. */
+const TOOL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+export async function renderSite(model: SiteModel, outDir: string): Promise<number> {
+  registerTypeScriptLoader();
   const previous = process.cwd();
   // Eleventy resolves the directories of its config from the working directory.
-  process.chdir(projectRoot);
+  process.chdir(TOOL_ROOT);
   try {
-    const eleventy = new Eleventy("templates", outDir, {
-      configPath: path.join(projectRoot, ".eleventy.js"),
+    const eleventy = new Eleventy("templates", path.resolve(outDir), {
+      configPath: path.join(TOOL_ROOT, ".eleventy.js"),
       quietMode: true,
       config(eleventyConfig) {
         eleventyConfig.addGlobalData("kit", model);

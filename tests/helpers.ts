@@ -1,0 +1,39 @@
+// Shared test helpers: fixture trees and reading real PDFs.
+import { cp, mkdtemp, readFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { getDocument } from "pdfjs-dist/legacy/build/pdf.mjs";
+
+export const PROJECT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const FIXTURES = path.join(PROJECT, "tests", "fixtures");
+
+export async function tempDir(prefix = "talk-early-test-"): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+/** A kit folder for a scenario: the `base` fixture with the scenario's files laid over it. */
+export async function fixtureKit(scenario?: string): Promise<string> {
+  const dir = await tempDir("talk-early-fixture-");
+  await cp(path.join(FIXTURES, "base"), dir, { recursive: true });
+  if (scenario) await cp(path.join(FIXTURES, scenario), dir, { recursive: true });
+  return dir;
+}
+
+export interface PdfText {
+  pages: string[];
+  text: string;
+}
+
+/** Text of every page, read with pdf.js (Mozilla's PDF reader). */
+export async function pdfText(file: string): Promise<PdfText> {
+  const data = new Uint8Array(await readFile(file));
+  const doc = await getDocument({ data, useSystemFonts: false, isEvalSupported: false }).promise;
+  const pages: string[] = [];
+  for (let n = 1; n <= doc.numPages; n++) {
+    const content = await (await doc.getPage(n)).getTextContent();
+    pages.push(content.items.map((item) => ("str" in item ? item.str : "")).join(" ").replace(/\s+/g, " "));
+  }
+  await doc.destroy();
+  return { pages, text: pages.join("\n") };
+}
