@@ -55,6 +55,20 @@ export interface SiteModel {
 
 export const CRISIS_CARD = "get-help-now-card";
 
+/**
+ * The running footer as a CSS `content` value for the page's bottom margin
+ * box: drawn by the page itself, so in the page's own bundled font.
+ */
+export function footerContent(text: string): string {
+  // CSS string escapes; "<" too, so the text can never close the <style> element.
+  const quote = (s: string) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/</g, "\\3C ")}"`;
+  return text
+    .split(/(\{page\}|\{pages\})/)
+    .filter((part) => part !== "")
+    .map((part) => (part === "{page}" ? "counter(page)" : part === "{pages}" ? "counter(pages)" : quote(part)))
+    .join(" ");
+}
+
 function baseFor(url: string): string {
   const depth = url.split("/").length - 1;
   return "../".repeat(depth);
@@ -132,7 +146,8 @@ export function buildModel(kit: Kit, options: BuildOptions = {}): SiteModel {
       for (const paper of papers) {
         const name = `${stem}-${paper}`;
         const url = `print/${locale.code}/${name}.html`;
-        print.push({ ...common, ...data, url, base: baseFor(url), kind, title, paper, paperCss: `assets/paper-${paper}.css`, band: lesson ? t(`band.${lesson.meta.band}`) : undefined });
+        const footer = t("pdf.footer", { title: kit.config.title, line: mainLineText });
+        print.push({ ...common, ...data, url, base: baseFor(url), kind, title, paper, paperCss: `assets/paper-${paper}.css`, footerContent: footerContent(footer) });
         pdfs.push({
           name,
           locale: locale.code,
@@ -141,7 +156,7 @@ export function buildModel(kit: Kit, options: BuildOptions = {}): SiteModel {
           pdf: pdfUrl(name),
           paper,
           title,
-          footer: t("pdf.footer", { title: kit.config.title, line: mainLineText }),
+          footer,
           lesson: lesson?.id,
         });
       }

@@ -28,13 +28,6 @@ export interface PdfOptions {
 
 const PAGE_TIMEOUT_MS = 60_000;
 
-function footerTemplate(text: string): string {
-  const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
-  const filled = esc(text)
-    .replace("{page}", '<span class="pageNumber"></span>')
-    .replace("{pages}", '<span class="totalPages"></span>');
-  return `<div style="width:100%;font-family:'Noto Sans',sans-serif;font-size:8pt;color:#000;padding:0 15mm;text-align:center;">${filled}</div>`;
-}
 
 /** Prints one page; Chromium's PDF is then given its title, language and dates. */
 async function printOne(page: Page, job: PdfJob, options: PdfOptions): Promise<void> {
@@ -43,9 +36,6 @@ async function printOne(page: Page, job: PdfJob, options: PdfOptions): Promise<v
   const raw = await page.pdf({
     preferCSSPageSize: true,
     printBackground: true,
-    displayHeaderFooter: true,
-    headerTemplate: "<span></span>",
-    footerTemplate: footerTemplate(job.footer),
     tagged: true,
     outline: true,
     timeout: PAGE_TIMEOUT_MS,
