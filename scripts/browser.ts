@@ -4,7 +4,7 @@
 // exactly what to install.
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { Browser as BrowserKind, computeExecutablePath, getInstalledBrowsers } from "@puppeteer/browsers";
@@ -102,6 +102,14 @@ export async function ensureChromium(log: (line: string) => void = console.log):
   const after = await findChromium();
   if (after) return after;
   throw new KitError([{ file: "browser", message: WHAT_TO_INSTALL }]);
+}
+
+/** Identifies the browser build without starting it, for the PDF cache key. */
+export async function browserId(): Promise<string> {
+  const found = await findChromium();
+  if (!found) return "none";
+  const info = await stat(found.path);
+  return `${found.path}:${info.size}:${info.mtimeMs}`;
 }
 
 export interface RunningBrowser {

@@ -1,13 +1,13 @@
 // The pipeline, stage by stage: load, validate, check, model, render the
 // site, render the PDFs, package. Each stage is a module named for it.
 import path from "node:path";
-import { launchBrowser } from "./browser.ts";
+import { browserId, launchBrowser, type RunningBrowser } from "./browser.ts";
 import { runContentChecks } from "./check.ts";
 import { loadKit } from "./load.ts";
 import { buildModel, type BuildOptions, type SiteModel } from "./model.ts";
 import { discard, linkPdfsIntoSite, makeStaging, publish } from "./package.ts";
 import { KitError, type Problem } from "./problems.ts";
-import { renderPdfs } from "./render-pdf.ts";
+import { pruneCache, renderPdfs, type PdfResult } from "./render-pdf.ts";
 import { renderSite } from "./render-site.ts";
 import { consoleReporter, seconds, type Reporter } from "./report.ts";
 import { validate, type Kit } from "./validate.ts";
@@ -23,6 +23,10 @@ export interface KitBuildOptions extends BuildOptions {
 export interface BuildResult {
   pages: number;
   pdfs: number;
+  /** PDFs printed by the browser in this build. */
+  printed: number;
+  /** PDFs whose inputs had not changed, taken from the cache. */
+  cached: number;
   ms: number;
   outDir: string;
   model: SiteModel;
@@ -54,30 +58,36 @@ export async function build(options: KitBuildOptions): Promise<BuildResult> {
   const report = options.reporter ?? consoleReporter();
   const outDir = path.resolve(options.outDir ?? path.join(options.root, "output"));
   const kit = await loadValidKit(options.root, options);
-  const model = buildModel(kit, options);
+  const model = await buildModel(kit, options);
   report.line(`Checked ${kit.locales.reduce((n, l) => n + l.lessons.length, 0)} lessons in ${kit.locales.length} locale(s).`);
 
   const staging = await makeStaging(outDir);
   try {
     const pages = await renderSite(model, path.join(staging, "site"));
     report.line(`Wrote ${model.site.length} web pages and ${model.print.length} print pages.`);
-    const running = await launchBrowser(report.line);
+    let running: RunningBrowser | undefined;
+    let pdfs: PdfResult;
     try {
-      await renderPdfs(model.pdfs, {
-        browser: running.browser,
+      pdfs = await renderPdfs(model.pdfs, {
+        browser: async () => (running ??= await launchBrowser(report.line)).browser,
+        browserId: await browserId(),
+        cacheDir: path.join(outDir, ".cache", "pdf"),
         siteDir: path.join(staging, "site"),
         outDir: staging,
         meta: { author: kit.config.author, subject: kit.config.subject, date: buildDate() },
         onProgress: (done, total) => report.progress("PDFs", done, total),
       });
     } finally {
-      await running.close();
+      await running?.close();
     }
     await linkPdfsIntoSite(staging);
     await publish(staging, outDir);
+    // Prune only after a whole-kit build: a one-locale build uses only part of the cache.
+    if (!options.locales) await pruneCache(path.join(outDir, ".cache", "pdf"), pdfs.used);
     const ms = Date.now() - started;
-    report.line(`Built ${model.site.length} pages and ${model.pdfs.length} PDFs in ${seconds(ms)}: ${path.relative(process.cwd(), outDir) || "."}/site, ${path.relative(process.cwd(), outDir) || "."}/pdf`);
-    return { pages, pdfs: model.pdfs.length, ms, outDir, model };
+    const where = path.relative(process.cwd(), outDir) || ".";
+    report.line(`Built ${model.site.length} pages and ${model.pdfs.length} PDFs (${pdfs.printed} printed, ${pdfs.cached} unchanged) in ${seconds(ms)}: ${where}/site, ${where}/pdf`);
+    return { pages, pdfs: model.pdfs.length, printed: pdfs.printed, cached: pdfs.cached, ms, outDir, model };
   } catch (error) {
     await discard(staging);
     throw error;

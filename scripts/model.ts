@@ -2,6 +2,7 @@
 // web page and per print page, and one job per PDF. All URLs are relative,
 // so the site works from file://, from a sub-path and offline.
 import type Token from "markdown-it/lib/token.mjs";
+import QRCode from "qrcode";
 import { contactText } from "./helplines.ts";
 import { blockParams, helplineListHtml, markdown, type MarkdownEnv } from "./markdown.ts";
 import { BANDS, PAPERS, type Band, type Paper, type Variant } from "./schema.ts";
@@ -30,6 +31,8 @@ export interface PdfJob {
   footer: string;
   /** Lesson the handout belongs to, if any. */
   lesson?: string;
+  /** Booklets: how many entries the contents page lists, to be numbered after a first print. */
+  contents?: number;
 }
 
 /** One page for a template: everything it shows, already in the right words. */
@@ -54,6 +57,7 @@ export interface SiteModel {
 }
 
 export const CRISIS_CARD = "get-help-now-card";
+export const BOOKLET = "kit-booklet";
 
 /**
  * The running footer as a CSS `content` value for the page's bottom margin
@@ -106,7 +110,15 @@ function papersFor(locale: Locale): Paper[] {
   return [first, ...PAPERS.filter((p) => p !== first)];
 }
 
-export function buildModel(kit: Kit, options: BuildOptions = {}): SiteModel {
+/** A QR code (inline SVG) and the short address of a page, for handouts. */
+async function pageLink(baseUrl: string | undefined, url: string): Promise<{ svg: string; short: string } | undefined> {
+  if (!baseUrl) return undefined;
+  const full = new URL(url, baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`).href;
+  const svg = await QRCode.toString(full, { type: "svg", margin: 0, errorCorrectionLevel: "M" });
+  return { svg, short: full.replace(/^https?:\/\//, "") };
+}
+
+export async function buildModel(kit: Kit, options: BuildOptions = {}): Promise<SiteModel> {
   const site: Entry[] = [];
   const print: Entry[] = [];
   const pdfs: PdfJob[] = [];
@@ -142,11 +154,13 @@ export function buildModel(kit: Kit, options: BuildOptions = {}): SiteModel {
         links: papers.map((paper) => ({ paper: t(`paper.${paper}`), href: pdfUrl(pdfName(id, variant, paper)) })),
       }));
 
+    const footer = t("pdf.footer", { title: kit.config.title, line: mainLineText });
+    const booklet: Record<string, unknown>[] = [];
     const addPrint = (stem: string, kind: string, title: string, data: Record<string, unknown>, lesson?: Lesson) => {
+      if (lesson) booklet.push({ ...common, ...data, kind, title: data.variantLabel ? `${title}: ${String(data.variantLabel)}` : title, sectionId: `s-${stem}` });
       for (const paper of papers) {
         const name = `${stem}-${paper}`;
         const url = `print/${locale.code}/${name}.html`;
-        const footer = t("pdf.footer", { title: kit.config.title, line: mainLineText });
         print.push({ ...common, ...data, url, base: baseFor(url), kind, title, paper, paperCss: `assets/paper-${paper}.css`, footerContent: footerContent(footer) });
         pdfs.push({
           name,
@@ -184,7 +198,7 @@ export function buildModel(kit: Kit, options: BuildOptions = {}): SiteModel {
     if (locale.code === kit.config.defaultLocale) site.push({ ...indexData, url: "index.html", base: "" });
 
     const helpLines = helplineListHtml(region.meta.crisis.length ? region.meta.crisis : region.meta.default, env);
-    const helpData = { steps: stringList(locale.strings, "help.steps"), helpLines };
+    const helpData = { steps: stringList(locale.strings, "help.steps"), helpLines, link: await pageLink(options.baseUrl, `${locale.code}/help.html`) };
     site.push({ ...common, ...helpData, kind: "help", title: t("help.title"), url: `${locale.code}/help.html`, base: "../", downloads: downloads(["card"], CRISIS_CARD) });
     addPrint(CRISIS_CARD, "print-card", t("help.title"), helpData);
 
@@ -212,8 +226,9 @@ export function buildModel(kit: Kit, options: BuildOptions = {}): SiteModel {
       };
       const url = lessonUrl(lesson.id);
       site.push({ ...common, ...data, kind: "lesson", title: lesson.meta.title, url, base: baseFor(url) });
+      const link = await pageLink(options.baseUrl, url);
       for (const variant of lesson.variants) {
-        const extra: Record<string, unknown> = { variantLabel: t(`variant.${variant}`) };
+        const extra: Record<string, unknown> = { variantLabel: t(`variant.${variant}`), link };
         if (variant === "family") {
           extra.messagesHtml = renderBlocks(lesson.body, env, ["message"]);
           extra.helpLines = helplineListHtml(region.meta.default, env);
@@ -222,6 +237,13 @@ export function buildModel(kit: Kit, options: BuildOptions = {}): SiteModel {
         addPrint(`${lesson.id}-${variant}`, `print-${variant === "guide" ? "plan" : variant}`, lesson.meta.title, { ...data, ...extra }, lesson);
       }
     }
+
+    // The whole kit as one booklet: cover, contents, then every handout in
+    // order. Page numbers in the contents are filled in by render-pdf.
+    const contents = booklet.map((section) => ({ id: section.sectionId, title: section.title }));
+    const bookletData = { kind: "print-booklet", sections: booklet, contents, localeName: locale.meta.name, checked: region.meta.checked };
+    addPrint(BOOKLET, "print-booklet", t("booklet.title", { title: kit.config.title }), bookletData);
+    pdfs.filter((job) => job.name.startsWith(`${BOOKLET}-`) && job.locale === locale.code).forEach((job) => (job.contents = contents.length));
   }
   return { kitTitle: kit.config.title, site, print, pdfs };
 }
