@@ -94,7 +94,7 @@ function renderBlocks(body: string, env: MarkdownEnv, names: readonly string[]):
 
 function markdownEnv(locale: Locale, t: Translate): MarkdownEnv {
   return {
-    lines: locale.region.lines,
+    lines: locale.lines,
     defaultLines: locale.region.meta.default,
     t,
     disclosureSteps: stringList(locale.strings, "disclosure.steps"),
@@ -129,7 +129,7 @@ export async function buildModel(kit: Kit, options: BuildOptions = {}): Promise<
     const t = translator(locale.strings, locale.code);
     const env = markdownEnv(locale, t);
     const region = locale.region;
-    const mainLine = region.meta.main ? region.lines.get(region.meta.main) : undefined;
+    const mainLine = region.meta.main ? locale.lines.get(region.meta.main) : undefined;
     const mainLineText = mainLine ? `${mainLine.short} ${contactText(mainLine.contacts[0])}` : "";
     const papers = papersFor(locale);
     const common = {

@@ -101,6 +101,21 @@ export const localeSchema = z
   .strict();
 export type LocaleMeta = z.infer<typeof localeSchema>;
 
+/**
+ * Text a region shares across its languages: plain text, or one text per
+ * language (`{ en: ..., ms: ... }`); a language without its own falls back
+ * to English.
+ */
+const localized = z.union([text, z.record(z.string(), text)]);
+export type Localized = z.infer<typeof localized>;
+
+export function localize(value: Localized, language: string): string;
+export function localize(value: Localized | undefined, language: string): string | undefined;
+export function localize(value: Localized | undefined, language: string): string | undefined {
+  if (value === undefined || typeof value === "string") return value;
+  return value[language] ?? value.en ?? Object.values(value)[0];
+}
+
 const contactSchema = z
   .object({
     /** How to reach the line; decides the link (tel:, sms:, https://wa.me/, mailto:). */
@@ -110,10 +125,11 @@ const contactSchema = z
     /** Shown instead of the value, when the value is not how people say it. */
     label: text.optional(),
     /** Hours or conditions of this contact. */
-    note: text.optional(),
+    note: localized.optional(),
   })
   .strict();
-export type Contact = z.infer<typeof contactSchema>;
+/** A contact as printed: its texts in the locale's language. */
+export type Contact = Omit<z.infer<typeof contactSchema>, "note"> & { note?: string };
 
 const lineSchema = z
   .object({
@@ -124,9 +140,9 @@ const lineSchema = z
     /** Short name for footers and cards. */
     short: text,
     /** What the line is for. */
-    for: text,
+    for: localized,
     /** When it answers. */
-    hours: text.optional(),
+    hours: localized.optional(),
     /** Ways to reach it, most useful first. An empty list marks a slot still to fill. */
     contacts: z.array(contactSchema),
     /** Where the details were checked. */
@@ -135,7 +151,18 @@ const lineSchema = z
     confidence: z.enum(["confirmed", "confirmed-2020", "news-report", "unfilled"]),
   })
   .strict();
-export type HelpLine = z.infer<typeof lineSchema>;
+export type RegionLine = z.infer<typeof lineSchema>;
+/** A help line as printed: its texts in the locale's language. */
+export type HelpLine = Omit<RegionLine, "for" | "hours" | "contacts"> & { for: string; hours?: string; contacts: Contact[] };
+
+export function localizeLine(line: RegionLine, language: string): HelpLine {
+  return {
+    ...line,
+    for: localize(line.for, language),
+    hours: localize(line.hours, language),
+    contacts: line.contacts.map((c) => ({ ...c, note: localize(c.note, language) })),
+  };
+}
 
 /** `regions/<CC>.yaml`: help lines and reporting routes, once per region. */
 export const regionSchema = z

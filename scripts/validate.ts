@@ -12,7 +12,9 @@ import {
   MESSAGES,
   regionSchema,
   stringsSchema,
+  localizeLine,
   type HelpLine,
+  type RegionLine,
   type KitConfig,
   type LessonMeta,
   type LocaleMeta,
@@ -47,8 +49,8 @@ export interface Lesson extends LessonSource {
 
 export interface Region {
   meta: RegionMeta;
-  /** Own lines and those of included regions, by id. */
-  lines: Map<string, HelpLine>;
+  /** Own lines and those of included regions, by id, as written (all languages). */
+  lines: Map<string, RegionLine>;
 }
 
 export interface Locale {
@@ -56,6 +58,8 @@ export interface Locale {
   meta: LocaleMeta;
   strings: Strings;
   region: Region;
+  /** The region's lines in this locale's language. */
+  lines: Map<string, HelpLine>;
   lessons: Lesson[];
 }
 
@@ -106,7 +110,7 @@ function inlineRuns(token: Token, line: number, block: BlockName | undefined, ru
 /** Walks the body once: blocks, text runs, and the structural problems. */
 function readBody(
   source: LessonSource,
-  lines: Map<string, HelpLine>,
+  lines: ReadonlyMap<string, unknown>,
   problems: Problem[],
 ): { blocks: BlockUse[]; runs: TextRun[] } {
   const tokens = markdown().parse(source.body, {});
@@ -165,7 +169,7 @@ function lessonVariants(meta: LessonMeta, blocks: BlockUse[]): Variant[] {
   return variants;
 }
 
-function validateLesson(source: LessonSource, lines: Map<string, HelpLine>, problems: Problem[]): Lesson | undefined {
+function validateLesson(source: LessonSource, lines: ReadonlyMap<string, unknown>, problems: Problem[]): Lesson | undefined {
   const before = problems.length;
   const meta = check(lessonSchema, source.front, problems);
   const { blocks, runs } = readBody(source, lines, problems);
@@ -202,7 +206,7 @@ function resolveRegion(code: string, kit: KitSource, problems: Problem[], cache:
   if (!parsed) return undefined;
   const meta = check(regionSchema, parsed, problems);
   if (!meta) return undefined;
-  const lines = new Map<string, HelpLine>();
+  const lines = new Map<string, RegionLine>();
   for (const inc of meta.include) {
     const included = resolveRegion(inc, kit, problems, cache);
     if (!included) problems.push({ file: parsed.file, line: parsed.lineOf(["include"]), field: "include", message: `region "${inc}" not found in regions/` });
@@ -261,7 +265,8 @@ export function validate(source: KitSource, problems: Problem[] = []): Validated
       orders.set(key, l.id);
     }
     if (meta && strings && region) {
-      locales.push({ code: loc.code, meta, strings, region, lessons: ok });
+      const lines = new Map([...region.lines].map(([id, line]) => [id, localizeLine(line, meta.language)]));
+      locales.push({ code: loc.code, meta, strings, region, lines, lessons: ok });
     }
   }
   if (problems.length > start || !config) return { problems };

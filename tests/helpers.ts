@@ -12,10 +12,15 @@ export async function tempDir(prefix = "talk-early-test-"): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), prefix));
 }
 
-/** A kit folder for a scenario: the `base` fixture with the scenario's files laid over it. */
+/**
+ * A kit folder for a scenario: the `base` fixture with the scenario's files
+ * laid over it. UI strings are the default locale's, so fixtures never hold
+ * a stale copy of them.
+ */
 export async function fixtureKit(scenario?: string): Promise<string> {
   const dir = await tempDir("talk-early-fixture-");
   await cp(path.join(FIXTURES, "base"), dir, { recursive: true });
+  await cp(path.join(PROJECT, "lessons/en-MY/strings.json"), path.join(dir, "lessons/en-XX/strings.json"));
   if (scenario) await cp(path.join(FIXTURES, scenario), dir, { recursive: true });
   return dir;
 }
