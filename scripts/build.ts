@@ -27,6 +27,8 @@ export interface BuildResult {
   printed: number;
   /** PDFs whose inputs had not changed, taken from the cache. */
   cached: number;
+  /** Milliseconds spent in each stage. */
+  timings: { check: number; site: number; pdf: number; package: number };
   ms: number;
   outDir: string;
   model: SiteModel;
@@ -59,11 +61,20 @@ export async function build(options: KitBuildOptions): Promise<BuildResult> {
   const outDir = path.resolve(options.outDir ?? path.join(options.root, "output"));
   const kit = await loadValidKit(options.root, options);
   const model = await buildModel(kit, options);
+  const timings = { check: Date.now() - started, site: 0, pdf: 0, package: 0 };
+  let mark = Date.now();
+  const lap = () => {
+    const now = Date.now();
+    const ms = now - mark;
+    mark = now;
+    return ms;
+  };
   report.line(`Checked ${kit.locales.reduce((n, l) => n + l.lessons.length, 0)} lessons in ${kit.locales.length} locale(s).`);
 
   const staging = await makeStaging(outDir);
   try {
     const pages = await renderSite(model, path.join(staging, "site"));
+    timings.site = lap();
     report.line(`Wrote ${model.site.length} web pages and ${model.print.length} print pages.`);
     let running: RunningBrowser | undefined;
     let pdfs: PdfResult;
@@ -80,14 +91,16 @@ export async function build(options: KitBuildOptions): Promise<BuildResult> {
     } finally {
       await running?.close();
     }
+    timings.pdf = lap();
     await linkPdfsIntoSite(staging);
     await publish(staging, outDir);
     // Prune only after a whole-kit build: a one-locale build uses only part of the cache.
     if (!options.locales) await pruneCache(path.join(outDir, ".cache", "pdf"), pdfs.used);
+    timings.package = lap();
     const ms = Date.now() - started;
     const where = path.relative(process.cwd(), outDir) || ".";
     report.line(`Built ${model.site.length} pages and ${model.pdfs.length} PDFs (${pdfs.printed} printed, ${pdfs.cached} unchanged) in ${seconds(ms)}: ${where}/site, ${where}/pdf`);
-    return { pages, pdfs: model.pdfs.length, printed: pdfs.printed, cached: pdfs.cached, ms, outDir, model };
+    return { pages, pdfs: model.pdfs.length, printed: pdfs.printed, cached: pdfs.cached, ms, outDir, model, timings };
   } catch (error) {
     await discard(staging);
     throw error;

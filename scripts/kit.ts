@@ -3,6 +3,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { bench } from "./bench.ts";
 import { build, loadValidKit } from "./build.ts";
 import { formatProblems, KitError } from "./problems.ts";
 
@@ -13,6 +14,8 @@ const USAGE = `Usage: kit <command> [options]
 Commands:
   build     build the website (output/site) and the PDF handouts (output/pdf)
   check     check every lesson, locale and region file, and build nothing
+  bench     time cold, no-op and one-lesson builds against the browser's own
+            print time, and a kit ten times larger; writes output/bench.json
 
 Options:
   --locale <code>    only this locale (repeat for more), e.g. --locale en-MY
@@ -39,6 +42,9 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case "build":
       await build({ ...common, root, outDir: values.out });
+      return 0;
+    case "bench":
+      await bench(root, values.locale);
       return 0;
     case "check": {
       const kit = await loadValidKit(root, common);

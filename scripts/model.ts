@@ -31,8 +31,8 @@ export interface PdfJob {
   footer: string;
   /** Lesson the handout belongs to, if any. */
   lesson?: string;
-  /** Booklets: how many entries the contents page lists, to be numbered after a first print. */
-  contents?: number;
+  /** Booklets: the handouts it holds (PDF paths, in order) and the pages before the first. */
+  booklet?: { sections: string[]; before: number };
 }
 
 /** One page for a template: everything it shows, already in the right words. */
@@ -58,6 +58,14 @@ export interface SiteModel {
 
 export const CRISIS_CARD = "get-help-now-card";
 export const BOOKLET = "kit-booklet";
+/** Contents entries per page: one line each, so the contents' length is known before printing. */
+export const CONTENTS_PER_PAGE = 28;
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
 
 /**
  * The running footer as a CSS `content` value for the page's bottom margin
@@ -156,8 +164,14 @@ export async function buildModel(kit: Kit, options: BuildOptions = {}): Promise<
 
     const footer = t("pdf.footer", { title: kit.config.title, line: mainLineText });
     const booklet: Record<string, unknown>[] = [];
+    const sectionStems: string[] = [];
     const addPrint = (stem: string, kind: string, title: string, data: Record<string, unknown>, lesson?: Lesson) => {
-      if (lesson) booklet.push({ ...common, ...data, kind, title: data.variantLabel ? `${title}: ${String(data.variantLabel)}` : title, sectionId: `s-${stem}` });
+      // A booklet section is the very same page as the handout, so it takes
+      // the same number of pages: that is how the contents get numbered.
+      if (lesson) {
+        booklet.push({ ...common, ...data, kind, title, sectionId: `s-${stem}` });
+        sectionStems.push(stem);
+      }
       for (const paper of papers) {
         const name = `${stem}-${paper}`;
         const url = `print/${locale.code}/${name}.html`;
@@ -234,16 +248,21 @@ export async function buildModel(kit: Kit, options: BuildOptions = {}): Promise<
           extra.helpLines = helplineListHtml(region.meta.default, env);
         }
         if (variant === "worksheet") extra.worksheetHtml = renderBlocks(lesson.body, env, ["worksheet", "card"]);
-        addPrint(`${lesson.id}-${variant}`, `print-${variant === "guide" ? "plan" : variant}`, lesson.meta.title, { ...data, ...extra }, lesson);
+        const title = t("handout.title", { title: lesson.meta.title, variant: t(`variant.${variant}`) });
+        addPrint(`${lesson.id}-${variant}`, `print-${variant === "guide" ? "plan" : variant}`, title, { ...data, ...extra }, lesson);
       }
     }
 
     // The whole kit as one booklet: cover, contents, then every handout in
-    // order. Page numbers in the contents are filled in by render-pdf.
+    // order. The contents list a fixed number of entries per page, so its
+    // length is known; render-pdf fills in the page numbers.
     const contents = booklet.map((section) => ({ id: section.sectionId, title: section.title }));
-    const bookletData = { kind: "print-booklet", sections: booklet, contents, localeName: locale.meta.name, checked: region.meta.checked };
+    const contentPages = chunk(contents, CONTENTS_PER_PAGE);
+    const bookletData = { kind: "print-booklet", sections: booklet, contentPages, localeName: locale.meta.name, checked: region.meta.checked };
     addPrint(BOOKLET, "print-booklet", t("booklet.title", { title: kit.config.title }), bookletData);
-    pdfs.filter((job) => job.name.startsWith(`${BOOKLET}-`) && job.locale === locale.code).forEach((job) => (job.contents = contents.length));
+    for (const job of pdfs.filter((j) => j.name === `${BOOKLET}-${j.paper}` && j.locale === locale.code)) {
+      job.booklet = { sections: sectionStems.map((stem) => pdfUrl(`${stem}-${job.paper}`)), before: 1 + contentPages.length };
+    }
   }
   return { kitTitle: kit.config.title, site, print, pdfs };
 }

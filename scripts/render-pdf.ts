@@ -6,7 +6,6 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { PDFDocument } from "pdf-lib";
-import { getDocument } from "pdfjs-dist/legacy/build/pdf.mjs";
 import type { Browser, Page } from "puppeteer-core";
 import type { PdfJob } from "./model.ts";
 import { KitError } from "./problems.ts";
@@ -36,23 +35,26 @@ export interface PdfOptions {
 const PAGE_TIMEOUT_MS = 60_000;
 
 
-/** Prints one page; Chromium's PDF is then given its title, language and dates. */
-async function printOne(page: Page, job: PdfJob, options: PdfOptions): Promise<void> {
+/**
+ * Prints one page; Chromium's PDF is then given its title, language and
+ * dates. A booklet's contents are numbered first, from the page counts of
+ * the handouts it holds (its sections are those very pages).
+ */
+async function printOne(page: Page, job: PdfJob, options: PdfOptions, pageCounts: ReadonlyMap<string, number>): Promise<number> {
   await page.goto(pathToFileURL(path.join(options.siteDir, job.html)).href, { waitUntil: "load", timeout: PAGE_TIMEOUT_MS });
   await page.evaluate(() => document.fonts.ready.then(() => undefined));
-  const print = () =>
-    page.pdf({ preferCSSPageSize: true, printBackground: true, tagged: true, outline: true, timeout: PAGE_TIMEOUT_MS });
-  let raw = await print();
-  if (job.contents) {
-    // Chromium cannot number a contents page itself (no target-counter), so
-    // the first print's bookmarks say where each section starts; the
-    // placeholders are as wide as the numbers, so nothing moves.
-    const numbers = await sectionStartPages(raw, job.contents);
-    await page.evaluate((pages: number[]) => {
-      document.querySelectorAll(".toc-page").forEach((el, i) => (el.textContent = String(pages[i] ?? "")));
-    }, numbers);
-    raw = await print();
+  if (job.booklet) {
+    const starts: number[] = [];
+    let next = job.booklet.before + 1;
+    for (const section of job.booklet.sections) {
+      starts.push(next);
+      next += pageCounts.get(section) ?? 0;
+    }
+    await page.evaluate((numbers: number[]) => {
+      document.querySelectorAll(".toc-page").forEach((el, i) => (el.textContent = String(numbers[i] ?? "")));
+    }, starts);
   }
+  const raw = await page.pdf({ preferCSSPageSize: true, printBackground: true, tagged: true, outline: true, timeout: PAGE_TIMEOUT_MS });
   const doc = await PDFDocument.load(raw, { updateMetadata: false });
   doc.setTitle(job.title, { showInWindowTitleBar: true });
   doc.setLanguage(job.lang);
@@ -62,27 +64,8 @@ async function printOne(page: Page, job: PdfJob, options: PdfOptions): Promise<v
   doc.setProducer("Talk Early kit (Chromium, pdf-lib)");
   doc.setCreationDate(options.meta.date);
   doc.setModificationDate(options.meta.date);
-  const file = path.join(options.outDir, job.pdf);
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, await doc.save({ useObjectStreams: false }));
-}
-
-/** Page number on which each of the last `count` top-level bookmarks starts. */
-export async function sectionStartPages(pdf: Uint8Array, count: number): Promise<number[]> {
-  const doc = await getDocument({ data: pdf.slice(), isEvalSupported: false }).promise;
-  try {
-    const outline = (await doc.getOutline()) ?? [];
-    const sections = outline.slice(-count);
-    return await Promise.all(
-      sections.map(async (item) => {
-        const dest = typeof item.dest === "string" ? await doc.getDestination(item.dest) : item.dest;
-        const ref = dest?.[0];
-        return ref && typeof ref === "object" ? (await doc.getPageIndex(ref)) + 1 : 0;
-      }),
-    );
-  } finally {
-    await doc.destroy();
-  }
+  await writeFile(path.join(options.outDir, job.pdf), await doc.save({ useObjectStreams: false }));
+  return doc.getPageCount();
 }
 
 /** Bump when printing changes in a way the inputs below do not show. */
@@ -104,7 +87,7 @@ async function hashFiles(dir: string): Promise<string> {
 async function cacheKey(job: PdfJob, options: PdfOptions, shared: string): Promise<string> {
   const html = await readFile(path.join(options.siteDir, job.html));
   return createHash("sha256")
-    .update(JSON.stringify({ shared, paper: job.paper, title: job.title, lang: job.lang, contents: job.contents ?? 0 }))
+    .update(JSON.stringify({ shared, paper: job.paper, title: job.title, lang: job.lang }))
     .update(html)
     .digest("hex");
 }
@@ -116,62 +99,72 @@ export interface PdfResult {
   used: Set<string>;
 }
 
-/** Prints every job not in the cache; a page that crashes or times out is retried once in a fresh tab. */
+/**
+ * Prints every job not in the cache, booklets last (they are numbered from
+ * the other handouts' page counts). A page that crashes or times out is
+ * retried once in a fresh tab; memory stays flat, as only `concurrency`
+ * tabs ever exist.
+ */
 export async function renderPdfs(jobs: readonly PdfJob[], options: PdfOptions): Promise<PdfResult> {
   const assets = await hashFiles(path.join(options.siteDir, "assets"));
   const { author, subject } = options.meta;
   const dated = process.env.SOURCE_DATE_EPOCH ? options.meta.date.toISOString() : "";
+  const shared = JSON.stringify({ v: CACHE_VERSION, assets, author, subject, dated, browser: options.browserId });
   const result: PdfResult = { printed: 0, cached: 0, used: new Set() };
-  let done = 0;
+  const pageCounts = new Map<string, number>();
   const failures: { job: PdfJob; error: unknown }[] = [];
+  let done = 0;
+  const progress = () => options.onProgress?.(++done, jobs.length);
 
   const todo: { job: PdfJob; key: string }[] = [];
   for (const job of jobs) {
     const file = path.join(options.outDir, job.pdf);
     await mkdir(path.dirname(file), { recursive: true });
-    if (!options.cacheDir) {
-      todo.push({ job, key: "" });
+    const key = options.cacheDir ? await cacheKey(job, options, shared) : "";
+    const hit = options.cacheDir ? await fromCache(options.cacheDir, key, file) : undefined;
+    if (key) result.used.add(key);
+    if (hit === undefined) {
+      todo.push({ job, key });
       continue;
     }
-    const key = await cacheKey(job, options, JSON.stringify({ v: CACHE_VERSION, assets, author, subject, dated, browser: options.browserId }));
-    result.used.add(`${key}.pdf`);
-    const cached = path.join(options.cacheDir, `${key}.pdf`);
-    if (await link(cached, file).then(() => true, () => false)) {
-      result.cached++;
-      options.onProgress?.(++done, jobs.length);
-    } else {
-      todo.push({ job, key });
-    }
+    pageCounts.set(job.pdf, hit);
+    result.cached++;
+    progress();
   }
   if (todo.length === 0) return result;
 
   const browser = await options.browser();
-  const concurrency = Math.max(1, Math.min(options.concurrency ?? os.availableParallelism(), todo.length));
-  let next = 0;
-  const worker = async () => {
-    let page = await browser.newPage();
-    while (next < todo.length) {
-      const { job, key } = todo[next++]!;
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await printOne(page, job, options);
-          result.printed++;
-          if (options.cacheDir) await storeInCache(path.join(options.outDir, job.pdf), options.cacheDir, key);
-          break;
-        } catch (error) {
-          await page.close().catch(() => undefined);
-          page = await browser.newPage();
-          if (attempt === 2) {
-            failures.push({ job, error });
+  const runPool = async (items: { job: PdfJob; key: string }[]) => {
+    let next = 0;
+    const worker = async () => {
+      let page = await browser.newPage();
+      while (next < items.length) {
+        const { job, key } = items[next++]!;
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const pages = await printOne(page, job, options, pageCounts);
+            pageCounts.set(job.pdf, pages);
+            result.printed++;
+            if (options.cacheDir) await storeInCache(path.join(options.outDir, job.pdf), pages, options.cacheDir, key);
             break;
+          } catch (error) {
+            await page.close().catch(() => undefined);
+            page = await browser.newPage();
+            if (attempt === 2) {
+              failures.push({ job, error });
+              break;
+            }
           }
         }
+        progress();
       }
-      options.onProgress?.(++done, jobs.length);
-    }
-    await page.close().catch(() => undefined);
+      await page.close().catch(() => undefined);
+    };
+    const concurrency = Math.max(1, Math.min(options.concurrency ?? os.availableParallelism(), items.length));
+    await Promise.all(Array.from({ length: concurrency }, worker));
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  await runPool(todo.filter((t) => !t.job.booklet));
+  await runPool(todo.filter((t) => t.job.booklet));
 
   if (failures.length) {
     throw new KitError(
@@ -185,18 +178,30 @@ export async function renderPdfs(jobs: readonly PdfJob[], options: PdfOptions): 
   return result;
 }
 
-/** Written under a temporary name and renamed, so a crash never leaves half a PDF in the cache. */
-async function storeInCache(file: string, cacheDir: string, key: string): Promise<void> {
+/** Links a cached PDF into place; its page count, or undefined on a miss. */
+async function fromCache(cacheDir: string, key: string, file: string): Promise<number | undefined> {
+  const pages = Number(await readFile(path.join(cacheDir, `${key}.pages`), "utf8").catch(() => ""));
+  if (!pages) return undefined;
+  return (await link(path.join(cacheDir, `${key}.pdf`), file).then(() => true, () => false)) ? pages : undefined;
+}
+
+/**
+ * Written under a temporary name and renamed, so a crash never leaves half
+ * a PDF in the cache; the page count goes last, as it marks the entry whole.
+ */
+async function storeInCache(file: string, pages: number, cacheDir: string, key: string): Promise<void> {
   await mkdir(cacheDir, { recursive: true });
   const tmp = path.join(cacheDir, `.${key}.${process.pid}.tmp`);
   await copyFile(file, tmp);
   await rename(tmp, path.join(cacheDir, `${key}.pdf`));
+  await writeFile(tmp, String(pages));
+  await rename(tmp, path.join(cacheDir, `${key}.pages`));
 }
 
 /** Removes cache entries no longer produced by any source. */
 export async function pruneCache(cacheDir: string, used: ReadonlySet<string>): Promise<number> {
   const names = await readdir(cacheDir).catch(() => [] as string[]);
-  const stale = names.filter((n) => n.endsWith(".pdf") && !used.has(n));
+  const stale = names.filter((n) => !used.has(n.replace(/\.(pdf|pages)$/, "")));
   await Promise.all(stale.map((n) => rm(path.join(cacheDir, n), { force: true })));
   return stale.length;
 }

@@ -60,7 +60,7 @@ describe("every handout", () => {
       expect(doc.getAuthor()).toBe("Test author");
       expect(doc.getSubject()).toBe("Test subject");
     }
-    expect((await open("11-13-fixture-lesson-plan-a4")).getTitle()).toBe("Fixture lesson");
+    expect((await open("11-13-fixture-lesson-plan-a4")).getTitle()).toBe("Fixture lesson: Lesson plan");
   });
 
   it("embeds every font it uses, and only the bundled Noto Sans", async () => {

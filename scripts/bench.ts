@@ -1,0 +1,168 @@
+// `kit bench`: how fast the build is, measured, not guessed. Every figure
+// is a ratio against a baseline measured in the same run on the same
+// machine, because absolute seconds on a shared 2-core machine are noise.
+import { readFileSync, readdirSync } from "node:fs";
+import { cp, mkdir, mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { launchBrowser } from "./browser.ts";
+import { build, loadValidKit, type BuildResult } from "./build.ts";
+import { CONFIG_FILE, LESSONS_DIR, REGIONS_DIR } from "./load.ts";
+import { silentReporter } from "./report.ts";
+
+/** Sums the resident memory of this process and every process it started (Chromium's too). */
+function treeRssMb(): number {
+  const parents = new Map<number, number>();
+  const rss = new Map<number, number>();
+  for (const name of safeReaddir("/proc")) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, "utf8");
+      parents.set(pid, Number(/^PPid:\s+(\d+)/m.exec(status)?.[1] ?? 0));
+      rss.set(pid, Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  let total = 0;
+  for (const pid of rss.keys()) {
+    for (let p: number | undefined = pid; p; p = parents.get(p)) {
+      if (p === process.pid) {
+        total += rss.get(pid) ?? 0;
+        break;
+      }
+    }
+  }
+  return total / 1024;
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** Runs `task` while sampling memory; returns its result and the peak. */
+async function withPeak<T>(task: () => Promise<T>): Promise<{ value: T; peakMb: number }> {
+  let peak = treeRssMb();
+  const timer = setInterval(() => (peak = Math.max(peak, treeRssMb())), 100);
+  try {
+    const value = await task();
+    return { value, peakMb: Math.max(peak, treeRssMb()) };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function copyKit(from: string, to: string, locales: string[]): Promise<void> {
+  await mkdir(path.join(to, LESSONS_DIR), { recursive: true });
+  await cp(path.join(from, CONFIG_FILE), path.join(to, CONFIG_FILE));
+  await cp(path.join(from, REGIONS_DIR), path.join(to, REGIONS_DIR), { recursive: true });
+  for (const code of locales) await cp(path.join(from, LESSONS_DIR, code), path.join(to, LESSONS_DIR, code), { recursive: true });
+}
+
+/** Ten lessons for every one: same text, new ids and orders, so ten times the handouts. */
+async function multiplyKit(root: string, locales: string[], factor: number): Promise<void> {
+  for (const code of locales) {
+    const dir = path.join(root, LESSONS_DIR, code);
+    for (const name of (await readdir(dir)).filter((n) => n.endsWith(".md"))) {
+      const text = await readFile(path.join(dir, name), "utf8");
+      const order = Number(/^order:\s*(\d+)/m.exec(text)?.[1] ?? 1);
+      for (let copy = 2; copy <= factor; copy++) {
+        const body = text
+          .replace(/^order:\s*\d+/m, `order: ${order + 100 * copy}`)
+          .replace(/^title:\s*(.*)$/m, (_m, title: string) => `title: "${title.replace(/^"|"$/g, "").replace(/"/g, "'")} (${copy})"`);
+        await writeFile(path.join(dir, name.replace(/\.md$/, `-${copy}.md`)), body);
+      }
+    }
+  }
+}
+
+/** The floor: the same browser printing the same pages one after another, nothing else. */
+async function printFloor(out: string, result: BuildResult): Promise<number> {
+  const running = await launchBrowser();
+  try {
+    const page = await running.browser.newPage();
+    const started = Date.now();
+    for (const job of result.model.pdfs) {
+      await page.goto(pathToFileURL(path.join(out, "site", job.html)).href, { waitUntil: "load" });
+      await page.evaluate(() => document.fonts.ready.then(() => undefined));
+      await page.pdf({ preferCSSPageSize: true, printBackground: true, tagged: true, outline: true });
+    }
+    return Date.now() - started;
+  } finally {
+    await running.close();
+  }
+}
+
+const s = (ms: number) => Math.round(ms / 10) / 100;
+
+export async function bench(projectRoot: string, locales?: string[]): Promise<Record<string, number | string>> {
+  const kit = await loadValidKit(projectRoot);
+  const codes = locales ?? [kit.config.defaultLocale];
+  const work = await mkdtemp(path.join(os.tmpdir(), "talk-early-bench-"));
+  const root = path.join(work, "kit");
+  const out = path.join(work, "out");
+  await copyKit(projectRoot, root, codes);
+  const run = () => build({ root, outDir: out, reporter: silentReporter, locales: codes });
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+
+  log(`Benchmarking locale(s) ${codes.join(", ")} on ${os.availableParallelism()} cores, in ${work}`);
+  const cold = await withPeak(run);
+  log(`  cold build: ${s(cold.value.ms)} s, ${cold.value.pdfs} PDFs`);
+  const noop = await run();
+  log(`  no-op rebuild: ${s(noop.ms)} s, ${noop.printed} PDFs printed`);
+
+  const first = (await readdir(path.join(root, LESSONS_DIR, codes[0]!))).filter((n) => n.endsWith(".md")).sort()[0]!;
+  const lessonFile = path.join(root, LESSONS_DIR, codes[0]!, first);
+  await writeFile(lessonFile, `${await readFile(lessonFile, "utf8")}\nOne more sentence for the benchmark.\n`);
+  const one = await run();
+  log(`  one-lesson rebuild (${first}): ${s(one.ms)} s, ${one.printed} PDFs printed`);
+
+  const floorMs = await printFloor(out, cold.value);
+  log(`  floor (same pages, one tab, no pool, cache or post-steps): ${s(floorMs)} s`);
+
+  const bigRoot = path.join(work, "kit10");
+  const bigOut = path.join(work, "out10");
+  await copyKit(projectRoot, bigRoot, codes);
+  await multiplyKit(bigRoot, codes, 10);
+  const big = await withPeak(() => build({ root: bigRoot, outDir: bigOut, reporter: silentReporter, locales: codes }));
+  log(`  ten-times kit: ${s(big.value.ms)} s, ${big.value.pdfs} PDFs`);
+
+  const figures = {
+    locales: codes.join(","),
+    cores: os.availableParallelism(),
+    cold_build_s: s(cold.value.ms),
+    noop_rebuild_s: s(noop.ms),
+    one_lesson_rebuild_s: s(one.ms),
+    one_lesson_printed: one.printed,
+    pdf_count: cold.value.pdfs,
+    pdf_phase_s: s(cold.value.timings.pdf),
+    pdf_floor_s: s(floorMs),
+    pdf_floor_ratio: Math.round((cold.value.timings.pdf / floorMs) * 1000) / 1000,
+    noop_ratio: Math.round((noop.ms / cold.value.ms) * 1000) / 1000,
+    peak_rss_mb: Math.round(cold.peakMb),
+    scale10_pdf_count: big.value.pdfs,
+    scale10_pdf_phase_s: s(big.value.timings.pdf),
+    scale10_pdf_ratio: Math.round((big.value.timings.pdf / cold.value.timings.pdf) * 100) / 100,
+    scale10_peak_rss_mb: Math.round(big.peakMb),
+  };
+  const file = path.join(projectRoot, "output", "bench.json");
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, `${JSON.stringify(figures, null, 2)}\n`);
+
+  const targets: Record<string, string> = {
+    pdf_floor_ratio: "≤ 1.15",
+    noop_ratio: "≤ 0.10",
+    scale10_pdf_ratio: "≤ 10.5",
+    scale10_peak_rss_mb: "< 1536",
+  };
+  log("\n| figure | value | target |\n|---|---|---|");
+  for (const [key, value] of Object.entries(figures)) log(`| ${key} | ${value} | ${targets[key] ?? ""} |`);
+  log(`\nWritten to ${path.relative(process.cwd(), file)}`);
+  return figures;
+}
