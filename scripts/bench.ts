@@ -7,11 +7,16 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { launchBrowser } from "./browser.ts";
-import { build, loadValidKit, type BuildResult } from "./build.ts";
+import { parse } from "yaml";
+import { build, type BuildResult } from "./build.ts";
 import { CONFIG_FILE, LESSONS_DIR, REGIONS_DIR } from "./load.ts";
 import { silentReporter } from "./report.ts";
 
-/** Sums the resident memory of this process and every process it started (Chromium's too). */
+/**
+ * Memory of this process and every process it started (Chromium's too), as
+ * proportional set size: pages shared between Chromium's processes count
+ * once, not once per process as plain RSS would.
+ */
 function treeRssMb(): number {
   const parents = new Map<number, number>();
   const rss = new Map<number, number>();
@@ -21,7 +26,8 @@ function treeRssMb(): number {
     try {
       const status = readFileSync(`/proc/${pid}/status`, "utf8");
       parents.set(pid, Number(/^PPid:\s+(\d+)/m.exec(status)?.[1] ?? 0));
-      rss.set(pid, Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0));
+      const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+      rss.set(pid, Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0));
     } catch {
       // the process ended while we looked
     }
@@ -102,8 +108,9 @@ async function printFloor(out: string, result: BuildResult): Promise<number> {
 const s = (ms: number) => Math.round(ms / 10) / 100;
 
 export async function bench(projectRoot: string, locales?: string[]): Promise<Record<string, number | string>> {
-  const kit = await loadValidKit(projectRoot);
-  const codes = locales ?? [kit.config.defaultLocale];
+  // Only the benchmarked locales are copied and checked: a draft elsewhere does not stop a measurement.
+  const config = parse(await readFile(path.join(projectRoot, CONFIG_FILE), "utf8")) as { defaultLocale?: string };
+  const codes = locales ?? [config.defaultLocale ?? "en-MY"];
   const work = await mkdtemp(path.join(os.tmpdir(), "talk-early-bench-"));
   const root = path.join(work, "kit");
   const out = path.join(work, "out");

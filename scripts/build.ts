@@ -3,12 +3,14 @@
 import path from "node:path";
 import { browserId, launchBrowser, type RunningBrowser } from "./browser.ts";
 import { runContentChecks } from "./check.ts";
+import { addFallbacks } from "./translations.ts";
 import { loadKit } from "./load.ts";
 import { buildModel, type BuildOptions, type SiteModel } from "./model.ts";
 import { discard, linkPdfsIntoSite, makeStaging, publish } from "./package.ts";
 import { KitError, type Problem } from "./problems.ts";
 import { pruneCache, renderPdfs, type PdfResult } from "./render-pdf.ts";
 import { renderSite } from "./render-site.ts";
+import { buildSearchIndexes } from "./search-index.ts";
 import { consoleReporter, seconds, type Reporter } from "./report.ts";
 import { validate, type Kit } from "./validate.ts";
 
@@ -39,7 +41,8 @@ export async function loadValidKit(root: string, options: BuildOptions = {}): Pr
   const problems: Problem[] = [];
   const source = await loadKit(root, problems);
   const { kit } = validate(source, problems);
-  if (kit) runContentChecks(kit, problems);
+  if (kit) addFallbacks(kit, problems);
+  if (kit && !problems.length) runContentChecks(kit, problems);
   if (options.locales) {
     for (const code of options.locales.filter((c) => !source.locales.some((l) => l.code === c))) {
       problems.push({ file: `lessons/${code}`, field: "--locale", message: `no locale "${code}": expected lessons/${code}/locale.yaml` });
@@ -74,8 +77,9 @@ export async function build(options: KitBuildOptions): Promise<BuildResult> {
   const staging = await makeStaging(outDir);
   try {
     const pages = await renderSite(model, path.join(staging, "site"));
+    const indexed = await buildSearchIndexes(path.join(staging, "site"), [...new Set(model.site.map((e) => e.locale))]);
     timings.site = lap();
-    report.line(`Wrote ${model.site.length} web pages and ${model.print.length} print pages.`);
+    report.line(`Wrote ${model.site.length} web pages and ${model.print.length} print pages; search covers ${indexed} pages.`);
     let running: RunningBrowser | undefined;
     let pdfs: PdfResult;
     try {

@@ -55,7 +55,9 @@ function frontRuns(lesson: Lesson): TextRun[] {
     else if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...keyPath, i]));
     else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) walk(v, [...keyPath, k]);
   };
-  walk(lesson.front.data, []);
+  // The translation record holds a source hash, not text anyone reads.
+  const { translation: _record, ...front } = (lesson.front.data ?? {}) as Record<string, unknown>;
+  walk(front, []);
   return runs;
 }
 

@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { bench } from "./bench.ts";
 import { build, loadValidKit } from "./build.ts";
 import { formatProblems, KitError } from "./problems.ts";
+import { screenshots } from "./screenshots.ts";
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -14,6 +15,9 @@ const USAGE = `Usage: kit <command> [options]
 Commands:
   build     build the website (output/site) and the PDF handouts (output/pdf)
   check     check every lesson, locale and region file, and build nothing
+  screenshots [lesson-id]
+            PNGs of the home, a lesson and the help page at phone (390 px)
+            and desktop (1280 px) widths, into output/screenshots/
   bench     time cold, no-op and one-lesson builds against the browser's own
             print time, and a kit ten times larger; writes output/bench.json
 
@@ -43,6 +47,11 @@ async function main(argv: string[]): Promise<number> {
     case "build":
       await build({ ...common, root, outDir: values.out });
       return 0;
+    case "screenshots": {
+      const files = await screenshots(root, values.locale?.[0] ?? "en-MY", positionals[1] ?? "11-13-someone-threatens-you");
+      console.log(`Wrote ${files.length} screenshots to ${path.relative(process.cwd(), path.dirname(files[0] ?? "."))}`);
+      return 0;
+    }
     case "bench":
       await bench(root, values.locale);
       return 0;

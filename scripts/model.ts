@@ -7,6 +7,7 @@ import { contactText } from "./helplines.ts";
 import { blockParams, helplineListHtml, markdown, type MarkdownEnv } from "./markdown.ts";
 import { BANDS, PAPERS, type Band, type Paper, type Variant } from "./schema.ts";
 import { stringList, translator, type Translate } from "./strings.ts";
+import { statusOf } from "./translations.ts";
 import type { Kit, Lesson, Locale } from "./validate.ts";
 
 export interface BuildOptions {
@@ -131,7 +132,7 @@ export async function buildModel(kit: Kit, options: BuildOptions = {}): Promise<
   const print: Entry[] = [];
   const pdfs: PdfJob[] = [];
   const locales = kit.locales.filter((l) => !options.locales || options.locales.includes(l.code));
-  const alternates = locales.map((l) => ({ code: l.code, name: l.meta.name, lang: l.meta.language }));
+  const byCode = new Map(kit.locales.map((l) => [l.code, l]));
 
   for (const locale of locales) {
     const t = translator(locale.strings, locale.code);
@@ -146,12 +147,30 @@ export async function buildModel(kit: Kit, options: BuildOptions = {}): Promise<
       locale: locale.code,
       strings: locale.strings,
       kitTitle: kit.config.title,
-      alternates,
+      localeName: locale.meta.name,
       checked: region.meta.checked,
+      quickExitUrl: kit.config.quickExitUrl,
       school: kit.config.school ?? {},
       homeHref: `${locale.code}/index.html`,
       helpHref: `${locale.code}/help.html`,
+      searchHref: `${locale.code}/search.html`,
     };
+    const source = locale.meta.source ? byCode.get(locale.meta.source) : undefined;
+    /** What a reader must be told about a lesson's language and review, in this locale's words. */
+    const noticesFor = (lesson: Lesson): string[] => {
+      const status = statusOf(lesson, source);
+      const notes: string[] = [];
+      if (status.state === "missing") notes.push(t("translation.missing", { language: byCode.get(status.from ?? "")?.meta.name ?? status.from ?? "" }));
+      if (status.state === "untranslated") notes.push(t("translation.untranslated"));
+      if (status.state === "draft") notes.push(t("translation.draft"));
+      if (status.state === "reviewed") notes.push(t("translation.reviewed", { reviewer: status.reviewer ?? "" }));
+      if (status.outdated) notes.push(t("translation.outdated"));
+      return notes;
+    };
+    const contentLangOf = (lesson: Lesson) =>
+      lesson.fallbackFrom && byCode.get(lesson.fallbackFrom)?.meta.language !== locale.meta.language
+        ? byCode.get(lesson.fallbackFrom)?.meta.language
+        : undefined;
     const lessonUrl = (id: string) => `${locale.code}/lessons/${id}.html`;
     const pdfUrl = (name: string) => `pdf/${locale.code}/${name}.pdf`;
     const messageLabels = (lesson: Lesson) => lesson.meta.messages.map((id) => ({ id, label: t(`message.${id}`) }));
@@ -193,10 +212,9 @@ export async function buildModel(kit: Kit, options: BuildOptions = {}): Promise<
     const sorted = [...locale.lessons].sort(
       (a, b) => BANDS.indexOf(a.meta.band) - BANDS.indexOf(b.meta.band) || a.meta.order - b.meta.order,
     );
-    const bands = BANDS.map((band: Band) => ({
-      id: band,
-      label: t(`band.${band}`),
-      lessons: sorted
+    const bandUrl = (band: Band) => `${locale.code}/bands/${band}.html`;
+    const bands = BANDS.map((band: Band) => {
+      const lessons = sorted
         .filter((l) => l.meta.band === band)
         .map((l) => ({
           id: l.id,
@@ -204,16 +222,34 @@ export async function buildModel(kit: Kit, options: BuildOptions = {}): Promise<
           href: lessonUrl(l.id),
           minutes: t("lesson.minutes", { minutes: l.meta.duration }),
           messages: messageLabels(l),
-        })),
-    })).filter((b) => b.lessons.length);
+          summary: l.meta.summary,
+          notice: noticesFor(l).join(" "),
+        }));
+      return { id: band, label: t(`band.${band}`), href: bandUrl(band), count: t("index.count", { count: lessons.length }), intro: t("band.intro"), lessons };
+    }).filter((b) => b.lessons.length);
 
-    const indexData = { ...common, kind: "index", title: t("index.title"), bands };
+    const indexData = { ...common, kind: "index", title: t("index.title"), bands, indexed: false };
     site.push({ ...indexData, url: `${locale.code}/index.html`, base: "../" });
     if (locale.code === kit.config.defaultLocale) site.push({ ...indexData, url: "index.html", base: "" });
+    for (const band of bands) {
+      const url = band.href;
+      site.push({ ...common, kind: "band", title: band.label, band, url, base: baseFor(url), indexed: false });
+    }
+    site.push({ ...common, kind: "search", title: t("search.title"), url: `${locale.code}/search.html`, base: "../", indexed: false });
 
     const helpLines = helplineListHtml(region.meta.crisis.length ? region.meta.crisis : region.meta.default, env);
     const helpData = { steps: stringList(locale.strings, "help.steps"), helpLines, link: await pageLink(options.baseUrl, `${locale.code}/help.html`) };
-    site.push({ ...common, ...helpData, kind: "help", title: t("help.title"), url: `${locale.code}/help.html`, base: "../", downloads: downloads(["card"], CRISIS_CARD) });
+    site.push({
+      ...common,
+      ...helpData,
+      kind: "help",
+      title: t("help.title"),
+      url: `${locale.code}/help.html`,
+      base: "../",
+      downloads: downloads(["card"], CRISIS_CARD),
+      privacySteps: stringList(locale.strings, "help.privacy.steps"),
+      indexed: true,
+    });
     addPrint(CRISIS_CARD, "print-card", t("help.title"), helpData);
 
     for (const lesson of sorted) {
@@ -237,9 +273,12 @@ export async function buildModel(kit: Kit, options: BuildOptions = {}): Promise<
         downloads: downloads(lesson.variants, lesson.id),
         prev: near(inBand[pos - 1]),
         next: near(inBand[pos + 1]),
+        bandHref: bandUrl(lesson.meta.band),
+        notices: noticesFor(lesson),
+        contentLang: contentLangOf(lesson),
       };
       const url = lessonUrl(lesson.id);
-      site.push({ ...common, ...data, kind: "lesson", title: lesson.meta.title, url, base: baseFor(url) });
+      site.push({ ...common, ...data, kind: "lesson", title: lesson.meta.title, url, base: baseFor(url), indexed: true });
       const link = await pageLink(options.baseUrl, url);
       for (const variant of lesson.variants) {
         const extra: Record<string, unknown> = { variantLabel: t(`variant.${variant}`), link };
@@ -264,5 +303,18 @@ export async function buildModel(kit: Kit, options: BuildOptions = {}): Promise<
       job.booklet = { sections: sectionStems.map((stem) => pdfUrl(`${stem}-${job.paper}`)), before: 1 + contentPages.length };
     }
   }
+  linkAlternates(site);
   return { kitTitle: kit.config.title, site, print, pdfs };
+}
+
+/** Each page links the same page in every other locale (hreflang alternates). */
+function linkAlternates(site: Entry[]): void {
+  const urls = new Set(site.map((e) => e.url));
+  const locales = [...new Map(site.map((e) => [e.locale, { code: e.locale, lang: e.lang, name: String((e as { localeName?: string }).localeName ?? e.locale) }])).values()];
+  for (const entry of site) {
+    const key = entry.url === "index.html" ? "index.html" : entry.url.slice(entry.locale.length + 1);
+    entry.alternates = locales
+      .filter((l) => urls.has(`${l.code}/${key}`))
+      .map((l) => ({ ...l, href: `${l.code}/${key}`, current: l.code === entry.locale }));
+  }
 }

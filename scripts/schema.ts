@@ -67,8 +67,8 @@ export const lessonSchema = z
         source: text,
         /** sha256 of the source file this was translated from (first 12 hex digits). */
         sourceHash: z.string().regex(/^[0-9a-f]{12}$/, "must be 12 hex digits (kit status prints them)"),
-        /** draft until a fluent speaker has checked it. */
-        status: z.enum(["draft", "reviewed"]),
+        /** untranslated (a scaffolded copy), draft until a fluent speaker has checked it, then reviewed. */
+        status: z.enum(["untranslated", "draft", "reviewed"]),
         /** Who reviewed it, when status is reviewed. */
         reviewer: text.optional(),
       })
@@ -97,6 +97,8 @@ export const localeSchema = z
     region: z.string().regex(/^[A-Z]{2}$/, "must be a two-letter country code such as MY"),
     /** Name of the locale in its own language, for the locale switcher. */
     name: text,
+    /** Locale this one is translated or adapted from; its lessons fill any gap, with a notice. */
+    source: text.optional(),
   })
   .strict();
 export type LocaleMeta = z.infer<typeof localeSchema>;
@@ -201,6 +203,8 @@ export const kitConfigSchema = z
     author: text,
     /** PDF subject. */
     subject: text,
+    /** Where Quick exit (and Escape twice) goes: a neutral page, replacing this site in the history. */
+    quickExitUrl: z.string().url().default("https://www.google.com/"),
     /** The "Trusted adults at our school" box; blank lines when left out. */
     school: z
       .object({ name: text.optional(), counsellor: text.optional(), contact: text.optional() })

@@ -45,6 +45,10 @@ export interface Lesson extends LessonSource {
   runs: TextRun[];
   /** Handouts this lesson produces. */
   variants: Variant[];
+  /** Help line ids the lesson names (`[[id]]` and `::: helplines`). */
+  helplineIds: string[];
+  /** Set when the locale lacks this lesson and shows its source locale's instead. */
+  fallbackFrom?: string;
 }
 
 export interface Region {
@@ -112,10 +116,11 @@ function readBody(
   source: LessonSource,
   lines: ReadonlyMap<string, unknown>,
   problems: Problem[],
-): { blocks: BlockUse[]; runs: TextRun[] } {
+): { blocks: BlockUse[]; runs: TextRun[]; helplineIds: string[] } {
   const tokens = markdown().parse(source.body, {});
   const blocks: BlockUse[] = [];
   const runs: TextRun[] = [];
+  const helplineIds = new Set<string>();
   const open: BlockName[] = [];
   const at = (token: Token) => (token.map ? token.map[0] + source.bodyLine : source.bodyLine);
   const problem = (line: number, field: string, message: string) => problems.push({ file: source.file, line, field, message });
@@ -138,6 +143,7 @@ function readBody(
       }
       if (name === "card" && args.length === 0) problem(line, "::: card", "a scenario card needs a title after \"::: card\"");
       if (name === "helplines") {
+        args.forEach((id) => helplineIds.add(id));
         for (const id of args) if (!lines.has(id)) problem(line, "::: helplines", `unknown help line "${id}", expected one of ${[...lines.keys()].join(", ")}`);
       }
       if (!["message", "card", "helplines"].includes(name) && args.length) problem(line, `::: ${name}`, `takes no arguments, found "${args.join(" ")}"`);
@@ -149,6 +155,7 @@ function readBody(
       const block = open.at(-1);
       inlineRuns(token, line, block, runs, (child, childLine) => {
         if (child.type === "html_inline") problem(childLine, "html", `raw HTML "${child.content}" is not allowed in lessons`);
+        if (child.type === "helpline_ref") helplineIds.add(child.content);
         if (child.type === "helpline_ref" && !lines.has(child.content)) {
           problem(childLine, `[[${child.content}]]`, `unknown help line "${child.content}", expected one of ${[...lines.keys()].join(", ")}`);
         }
@@ -159,7 +166,7 @@ function readBody(
       if (unsafe) checkHref(unsafe[1]!, line);
     }
   }
-  return { blocks, runs };
+  return { blocks, runs, helplineIds: [...helplineIds] };
 }
 
 function lessonVariants(meta: LessonMeta, blocks: BlockUse[]): Variant[] {
@@ -172,7 +179,7 @@ function lessonVariants(meta: LessonMeta, blocks: BlockUse[]): Variant[] {
 function validateLesson(source: LessonSource, lines: ReadonlyMap<string, unknown>, problems: Problem[]): Lesson | undefined {
   const before = problems.length;
   const meta = check(lessonSchema, source.front, problems);
-  const { blocks, runs } = readBody(source, lines, problems);
+  const { blocks, runs, helplineIds } = readBody(source, lines, problems);
   if (!meta) return undefined;
   const problem = (field: string, message: string, line = source.front.lineOf([field])) =>
     problems.push({ file: source.file, line, field, message });
@@ -196,7 +203,7 @@ function validateLesson(source: LessonSource, lines: ReadonlyMap<string, unknown
   if (!blocks.some((b) => b.name === "disclosure")) problem("body", "every lesson needs a \"::: disclosure\" block (what to do if a child tells you)", source.bodyLine);
   if (!blocks.some((b) => b.name === "helplines")) problem("body", "every lesson needs a \"::: helplines\" block showing where help is", source.bodyLine);
   if (problems.length > before) return undefined;
-  return { ...source, meta, blocks, runs, variants: lessonVariants(meta, blocks) };
+  return { ...source, meta, blocks, runs, helplineIds, variants: lessonVariants(meta, blocks) };
 }
 
 function resolveRegion(code: string, kit: KitSource, problems: Problem[], cache: Map<string, Region | undefined>): Region | undefined {

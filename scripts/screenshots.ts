@@ -1,0 +1,36 @@
+// `npm run screenshots`: what a parent sees on a phone and a teacher on a
+// desktop, as PNG files a reviewer can open (output/screenshots/).
+import { mkdir, stat } from "node:fs/promises";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { launchBrowser } from "./browser.ts";
+import { build } from "./build.ts";
+
+const WIDTHS = { phone: 390, desktop: 1280 } as const;
+
+export async function screenshots(root: string, locale: string, lesson: string): Promise<string[]> {
+  const out = path.join(root, "output");
+  const site = path.join(out, "site");
+  if (!(await stat(path.join(site, "index.html")).catch(() => undefined))) await build({ root });
+  const pages = { home: `${locale}/index.html`, lesson: `${locale}/lessons/${lesson}.html`, help: `${locale}/help.html` };
+  const dir = path.join(out, "screenshots");
+  await mkdir(dir, { recursive: true });
+  const running = await launchBrowser();
+  const written: string[] = [];
+  try {
+    const page = await running.browser.newPage();
+    for (const [device, width] of Object.entries(WIDTHS)) {
+      await page.setViewport({ width, height: device === "phone" ? 844 : 900, deviceScaleFactor: 1 });
+      for (const [name, url] of Object.entries(pages)) {
+        await page.goto(pathToFileURL(path.join(site, url)).href, { waitUntil: "load" });
+        await page.evaluate(() => document.fonts.ready.then(() => undefined));
+        const file = path.join(dir, `${name}-${device}.png`);
+        await page.screenshot({ path: file as `${string}.png`, fullPage: true });
+        written.push(file);
+      }
+    }
+  } finally {
+    await running.close();
+  }
+  return written;
+}
