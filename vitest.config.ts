@@ -3,6 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["tests/**/*.test.ts"],
+    globalSetup: ["tests/global-setup.ts"],
     // Integration tests build the real kit and print real PDFs.
     testTimeout: 300_000,
     hookTimeout: 300_000,

@@ -5,8 +5,8 @@ import { createHash } from "node:crypto";
 import { readFile, readdir } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
-import { beforeAll, describe, expect, it } from "vitest";
-import { build, type BuildResult } from "../scripts/build.ts";
+import { describe, expect, inject, it } from "vitest";
+import { build } from "../scripts/build.ts";
 import { KitError } from "../scripts/problems.ts";
 import { silentReporter } from "../scripts/report.ts";
 import { fixtureKit, PROJECT, pdfText, tempDir } from "./helpers.ts";
@@ -25,13 +25,8 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
 }
 
 describe("building the default kit", () => {
-  let result: BuildResult;
-  let out: string;
-
-  beforeAll(async () => {
-    out = await tempDir();
-    result = await build({ root: PROJECT, outDir: out, reporter: silentReporter });
-  });
+  // Built once for all test files by tests/global-setup.ts.
+  const out = inject("kitOut");
 
   it("prints the flagship lesson plan with its title and the Cyber999 number", async () => {
     const { text, pages } = await pdfText(path.join(out, "pdf/en-MY/11-13-someone-threatens-you-plan-a4.pdf"));
@@ -55,16 +50,18 @@ describe("building the default kit", () => {
       expect(pdfs).toContain(`en-MY/${id}-${variant}-a4.pdf`);
     }
     expect(pdfs).toContain("en-MY/get-help-now-card-a4.pdf");
-    expect(pdfs.length).toBe(result.pdfs);
+    expect(pdfs.length).toBe(inject("kitPdfs"));
   });
 
-  it("gives every site page the locale's language", async () => {
-    const pages = (await listFiles(path.join(out, "site"))).filter((f) => f.endsWith(".html"));
+  it("gives every site page its locale's language", async () => {
+    const pages = (await listFiles(path.join(out, "site"))).filter((f) => f.endsWith(".html") && !f.includes("pagefind"));
     expect(pages).toContain("index.html");
     expect(pages).toContain("en-MY/help.html");
+    expect(pages).toContain("ms-MY/help.html");
     for (const page of pages) {
       const html = await readFile(path.join(out, "site", page), "utf8");
-      expect(html, page).toMatch(/<html lang="en" dir="ltr"/);
+      const lang = page.startsWith("ms-MY/") || page.startsWith("print/ms-MY/") ? "ms" : "en";
+      expect(html, page).toMatch(new RegExp(`<html lang="${lang}" dir="ltr"`));
     }
   });
 
