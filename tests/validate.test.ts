@@ -22,9 +22,10 @@ describe("load and validate", () => {
     expect(locale?.region.lines.get("line-a")?.short).toBe("Line A");
     const lesson = locale?.lessons[0];
     expect(lesson?.id).toBe("11-13-fixture-lesson");
-    expect(lesson?.meta.messages).toEqual(["dont-pay"]);
-    expect(lesson?.variants).toEqual(["plan", "family"]);
-    expect(lesson?.blocks.map((b) => b.name)).toEqual(["say", "message", "helplines", "disclosure"]);
+    expect(lesson?.meta.messages).toHaveLength(7);
+    expect(lesson?.variants).toEqual(["plan", "family", "worksheet"]);
+    expect(lesson?.blocks.map((b) => b.name)).toEqual(["say", "message", "helplines", "disclosure", ...Array(6).fill("message"), "card"]);
+    expect(lesson?.helplineIds).toEqual(["line-a"]);
   });
 
   it("keeps file line numbers for front matter and body", () => {
@@ -77,5 +78,30 @@ describe("load and validate", () => {
     const error = await loadValidKit(root).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KitError);
     expect((error as KitError).problems.length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("markdown cannot inject HTML or script", () => {
+  it("refuses raw HTML and javascript: links, naming each line", async () => {
+    const problems = await problemsOf("raw-html");
+    expect(problems.map((p) => [p.line, p.field])).toEqual([
+      [35, "html"],
+      [37, "html"],
+      [37, "html"],
+      [37, "link"],
+    ]);
+    expect(problems.find((p) => p.field === "link")?.message).toMatch(/link to "javascript:alert/);
+  });
+
+  it("escapes raw HTML even if it reached the renderer", async () => {
+    const { renderMarkdown } = await import("../scripts/markdown.ts");
+    const html = renderMarkdown('<script>alert("x")</script>\n\n[a](javascript:alert(1)) <img src=x onerror=y>', {
+      lines: new Map(),
+      defaultLines: [],
+      t: (key) => key,
+      disclosureSteps: [],
+    });
+    expect(html).not.toMatch(/<script|<img|href="javascript/);
+    expect(html).toContain("&#60;script&#62;");
   });
 });
