@@ -6,6 +6,7 @@ import { runContentChecks } from "./check.ts";
 import { addFallbacks } from "./translations.ts";
 import { loadKit } from "./load.ts";
 import { buildModel, type BuildOptions, type SiteModel } from "./model.ts";
+import { writeBundles } from "./bundle.ts";
 import { discard, linkPdfsIntoSite, makeStaging, publish } from "./package.ts";
 import { KitError, type Problem } from "./problems.ts";
 import { pruneCache, renderPdfs, type PdfResult } from "./render-pdf.ts";
@@ -97,13 +98,15 @@ export async function build(options: KitBuildOptions): Promise<BuildResult> {
     }
     timings.pdf = lap();
     await linkPdfsIntoSite(staging);
+    const locales = [...new Set(model.site.map((e) => e.locale))];
+    await writeBundles(path.join(staging, "site"), path.join(staging, "kits"), locales, kit.config.title, buildDate());
     await publish(staging, outDir);
     // Prune only after a whole-kit build: a one-locale build uses only part of the cache.
     if (!options.locales) await pruneCache(path.join(outDir, ".cache", "pdf"), pdfs.used);
     timings.package = lap();
     const ms = Date.now() - started;
     const where = path.relative(process.cwd(), outDir) || ".";
-    report.line(`Built ${model.site.length} pages and ${model.pdfs.length} PDFs (${pdfs.printed} printed, ${pdfs.cached} unchanged) in ${seconds(ms)}: ${where}/site, ${where}/pdf`);
+    report.line(`Built ${model.site.length} pages and ${model.pdfs.length} PDFs (${pdfs.printed} printed, ${pdfs.cached} unchanged) in ${seconds(ms)}: ${where}/site, ${where}/pdf, ${where}/kits`);
     return { pages, pdfs: model.pdfs.length, printed: pdfs.printed, cached: pdfs.cached, ms, outDir, model, timings };
   } catch (error) {
     await discard(staging);

@@ -5,7 +5,9 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { bench } from "./bench.ts";
 import { build, loadValidKit } from "./build.ts";
+import { newLocale } from "./new-locale.ts";
 import { formatProblems, KitError } from "./problems.ts";
+import { formatStatus, kitStatus, strictProblems } from "./status.ts";
 import { screenshots } from "./screenshots.ts";
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -15,6 +17,12 @@ const USAGE = `Usage: kit <command> [options]
 Commands:
   build     build the website (output/site) and the PDF handouts (output/pdf)
   check     check every lesson, locale and region file, and build nothing
+            (--strict: also fail on missing, untranslated or out-of-date
+            translations and on help lines still to fill in)
+  status    per locale: translated, draft, reviewed, missing, out of date;
+            per region: help lines and how sure we are of each
+  new-locale <locale> --from <locale> --region <CC>
+            start a kit for another language or country
   screenshots [lesson-id]
             PNGs of the home, a lesson and the help page at phone (390 px)
             and desktop (1280 px) widths, into output/screenshots/
@@ -25,6 +33,7 @@ Options:
   --locale <code>    only this locale (repeat for more), e.g. --locale en-MY
   --base-url <url>   the site's public address, for links printed on handouts
   --out <dir>        write to this folder instead of output/
+  --strict           with check: translations complete and current
   --root <dir>       the folder with kit.config.yaml, lessons/ and regions/ (default: this project)
 `;
 
@@ -35,6 +44,9 @@ async function main(argv: string[]): Promise<number> {
     options: {
       locale: { type: "string", multiple: true },
       "base-url": { type: "string" },
+      strict: { type: "boolean" },
+      from: { type: "string" },
+      region: { type: "string" },
       out: { type: "string" },
       root: { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -57,8 +69,27 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case "check": {
       const kit = await loadValidKit(root, common);
-      const lessons = kit.locales.reduce((n, l) => n + l.lessons.length, 0);
-      console.log(`All good: ${lessons} lessons in ${kit.locales.length} locale(s) pass every check.`);
+      if (values.strict) {
+        const problems = strictProblems(kitStatus(kit));
+        if (problems.length) throw new KitError(problems);
+      }
+      const lessons = kit.locales.reduce((n, l) => n + l.lessons.filter((x) => !x.fallbackFrom).length, 0);
+      console.log(`All good: ${lessons} lessons in ${kit.locales.length} locale(s) pass every check${values.strict ? ", strict included" : ""}.`);
+      return 0;
+    }
+    case "status":
+      console.log(formatStatus(kitStatus(await loadValidKit(root, common))));
+      return 0;
+    case "new-locale": {
+      const code = positionals[1];
+      if (!code || !values.from || !values.region) {
+        console.error(`kit new-locale needs a locale, --from and --region, e.g.\n  npm run kit -- new-locale ta-MY --from en-MY --region MY\n`);
+        return 1;
+      }
+      const made = await newLocale(root, await loadValidKit(root), code, values.from, values.region);
+      console.log(`Created ${made.dir}/ with ${made.lessons} lessons marked untranslated, locale.yaml and strings.json to translate.`);
+      if (made.regionFile) console.log(`Created ${made.regionFile} with empty help-line slots to fill from checked sources.`);
+      console.log(`Next: npm run kit -- status, then npm run build -- --locale ${code}`);
       return 0;
     }
     default:

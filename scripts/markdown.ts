@@ -65,7 +65,10 @@ export function helplineListHtml(ids: readonly string[], env: Pick<MarkdownEnv, 
   const items = ids.map((id) => {
     const line = env.lines.get(id);
     if (!line) return "";
-    const contacts = line.contacts.map((c) => `<li>${contactHtml(c, env.t)}</li>`).join("");
+    // An empty slot (kit new-locale) shows as a gap, never as a guess.
+    const contacts = line.contacts.length
+      ? line.contacts.map((c) => `<li>${contactHtml(c, env.t)}</li>`).join("")
+      : `<li class="helpline-unfilled">${escapeHtml(env.t("helpline.unfilled"))}</li>`;
     const hours = line.hours ? `<p class="helpline-hours">${escapeHtml(line.hours)}</p>` : "";
     return `<li class="helpline" data-line="${escapeHtml(id)}"><p class="helpline-name"><strong>${escapeHtml(
       line.name,

@@ -4,7 +4,7 @@
 import { link, mkdir, readdir, rename, rm, copyFile } from "node:fs/promises";
 import path from "node:path";
 
-export const OUTPUT_PARTS = ["site", "pdf"] as const;
+export const OUTPUT_PARTS = ["site", "pdf", "kits"] as const;
 
 export async function makeStaging(outRoot: string): Promise<string> {
   await mkdir(outRoot, { recursive: true });

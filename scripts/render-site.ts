@@ -4,6 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Eleventy from "@11ty/eleventy";
 import { register } from "tsx/esm/api";
+import { writeFonts } from "./fonts.ts";
 import type { SiteModel } from "./model.ts";
 
 // Eleventy imports .eleventy.js natively, and that imports our TypeScript
@@ -33,6 +34,7 @@ export async function renderSite(model: SiteModel, outDir: string): Promise<numb
     });
     eleventy.disableLogger();
     await eleventy.write();
+    await writeFonts(path.join(outDir, "assets"));
     return model.site.length + model.print.length;
   } finally {
     process.chdir(previous);

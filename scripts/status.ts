@@ -1,0 +1,93 @@
+// `kit status`: per locale, what is translated, missing, out of date, draft
+// or reviewed, and which help lines its region has and how sure they are.
+import type { Problem } from "./problems.ts";
+import { statusOf, type LessonStatus } from "./translations.ts";
+import type { Kit, Locale } from "./validate.ts";
+
+export interface LocaleStatus {
+  code: string;
+  source?: string;
+  lessons: number;
+  counts: Record<LessonStatus["state"] | "outdated", number>;
+  missing: string[];
+  outdated: string[];
+  untranslated: string[];
+  region: string;
+  lines: { id: string; confidence: string; contacts: number }[];
+}
+
+export function kitStatus(kit: Kit): LocaleStatus[] {
+  const byCode = new Map(kit.locales.map((l) => [l.code, l]));
+  return kit.locales.map((locale: Locale) => {
+    const source = locale.meta.source ? byCode.get(locale.meta.source) : undefined;
+    const counts = { source: 0, missing: 0, untranslated: 0, draft: 0, reviewed: 0, outdated: 0 };
+    const missing: string[] = [];
+    const outdated: string[] = [];
+    const untranslated: string[] = [];
+    for (const lesson of locale.lessons) {
+      const status = statusOf(lesson, source);
+      counts[status.state]++;
+      if (status.outdated) {
+        counts.outdated++;
+        outdated.push(lesson.id);
+      }
+      if (status.state === "missing") missing.push(lesson.id);
+      if (status.state === "untranslated") untranslated.push(lesson.id);
+    }
+    return {
+      code: locale.code,
+      source: locale.meta.source,
+      lessons: locale.lessons.length,
+      counts,
+      missing,
+      outdated,
+      untranslated,
+      region: locale.region.meta.region,
+      lines: [...locale.region.lines.values()].map((l) => ({ id: l.id, confidence: l.confidence, contacts: l.contacts.length })),
+    };
+  });
+}
+
+export function formatStatus(statuses: LocaleStatus[]): string {
+  const rows = [
+    "| locale | from | lessons | translated | draft | reviewed | untranslated | missing | out of date |",
+    "|---|---|---|---|---|---|---|---|---|",
+  ];
+  for (const s of statuses) {
+    const c = s.counts;
+    const translated = s.source ? String(c.draft + c.reviewed) : "(source)";
+    rows.push(`| ${s.code} | ${s.source ?? "-"} | ${s.lessons} | ${translated} | ${c.draft} | ${c.reviewed} | ${c.untranslated} | ${c.missing} | ${c.outdated} |`);
+  }
+  const lines: string[] = [rows.join("\n")];
+  for (const s of statuses) {
+    if (s.missing.length) lines.push(`${s.code}: missing, shown in ${s.source} with a notice: ${s.missing.join(", ")}`);
+    if (s.untranslated.length) lines.push(`${s.code}: copied but not yet translated: ${s.untranslated.join(", ")}`);
+    if (s.outdated.length) lines.push(`${s.code}: out of date (the source changed since translation): ${s.outdated.join(", ")}`);
+  }
+  const regions = new Map(statuses.map((s) => [s.region, s]));
+  for (const [region, s] of regions) {
+    const byConfidence = new Map<string, string[]>();
+    for (const line of s.lines) byConfidence.set(line.confidence, [...(byConfidence.get(line.confidence) ?? []), line.id]);
+    const users = statuses.filter((x) => x.region === region).map((x) => x.code).join(", ");
+    lines.push(`\nRegion ${region} (${users}): ${s.lines.length} help lines`);
+    for (const [confidence, ids] of [...byConfidence].sort()) lines.push(`  ${confidence}: ${ids.join(", ")}`);
+    const empty = s.lines.filter((l) => l.contacts === 0).map((l) => l.id);
+    if (empty.length) lines.push(`  still to fill in (no contact yet): ${empty.join(", ")}`);
+  }
+  return lines.join("\n");
+}
+
+/** `kit check --strict`: a kit ready to print has every lesson translated and current. */
+export function strictProblems(statuses: LocaleStatus[]): Problem[] {
+  const problems: Problem[] = [];
+  for (const s of statuses) {
+    for (const id of s.missing) problems.push({ file: `lessons/${s.code}/${id}.md`, field: "translation", rule: "strict", message: `is missing (the ${s.source} lesson is shown instead)` });
+    for (const id of s.untranslated) problems.push({ file: `lessons/${s.code}/${id}.md`, field: "translation.status", rule: "strict", message: "is still untranslated" });
+    for (const id of s.outdated) problems.push({ file: `lessons/${s.code}/${id}.md`, field: "translation.sourceHash", rule: "strict", message: `is out of date: lessons/${s.source}/${id}.md changed since it was translated` });
+    for (const line of s.lines.filter((l) => l.contacts === 0)) {
+      problems.push({ file: `regions/${s.region}.yaml`, field: line.id, rule: "strict", message: "help line has no contact yet" });
+    }
+  }
+  // Locales sharing a region would report its empty slots once each.
+  return [...new Map(problems.map((p) => [`${p.file}#${p.field}`, p])).values()];
+}
