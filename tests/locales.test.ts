@@ -134,7 +134,10 @@ describe("every script prints", () => {
         if (object instanceof PDFDict && object.get(PDFName.of("Type")) === PDFName.of("FontDescriptor")) fonts.push(String(object.get(PDFName.of("FontName"))));
       }
       // Only bundled Noto fonts: a system fallback would mean a glyph was missing from them.
-      expect(fonts.map((f) => f.replace(/^\/[A-Z]{6}\+/, "")).sort()).toEqual(["NotoSans-Regular", "NotoSansSC-Regular", "NotoSansTamil-Regular"]);
+      const names = [...new Set(fonts.map((f) => f.replace(/^\/[A-Z]{6}\+/, "")))];
+      for (const name of names) expect(name).toMatch(/^NotoSans(SC\w*|Tamil)?-/);
+      expect(names.some((n) => n.startsWith("NotoSansSC"))).toBe(true);
+      expect(names).toContain("NotoSansTamil-Regular");
     } finally {
       await running.close();
       await rm(file);
