@@ -125,22 +125,22 @@ const contactSchema = z
     /** The number, address or URL, exactly as the source gives it. */
     value: text,
     /** Shown instead of the value, when the value is not how people say it. */
-    label: text.optional(),
+    label: localized.optional(),
     /** Hours or conditions of this contact. */
     note: localized.optional(),
   })
   .strict();
 /** A contact as printed: its texts in the locale's language. */
-export type Contact = Omit<z.infer<typeof contactSchema>, "note"> & { note?: string };
+export type Contact = Omit<z.infer<typeof contactSchema>, "note" | "label"> & { note?: string; label?: string };
 
 const lineSchema = z
   .object({
     /** Id used by lessons: `[[id]]` and `::: helplines id`. */
     id: z.string().regex(/^[a-z0-9-]+$/, "lower-case letters, digits and dashes"),
     /** Full name of the service. */
-    name: text,
+    name: localized,
     /** Short name for footers and cards. */
-    short: text,
+    short: localized,
     /** What the line is for. */
     for: localized,
     /** When it answers. */
@@ -155,14 +155,22 @@ const lineSchema = z
   .strict();
 export type RegionLine = z.infer<typeof lineSchema>;
 /** A help line as printed: its texts in the locale's language. */
-export type HelpLine = Omit<RegionLine, "for" | "hours" | "contacts"> & { for: string; hours?: string; contacts: Contact[] };
+export type HelpLine = Omit<RegionLine, "name" | "short" | "for" | "hours" | "contacts"> & {
+  name: string;
+  short: string;
+  for: string;
+  hours?: string;
+  contacts: Contact[];
+};
 
 export function localizeLine(line: RegionLine, language: string): HelpLine {
   return {
     ...line,
+    name: localize(line.name, language),
+    short: localize(line.short, language),
     for: localize(line.for, language),
     hours: localize(line.hours, language),
-    contacts: line.contacts.map((c) => ({ ...c, note: localize(c.note, language) })),
+    contacts: line.contacts.map((c) => ({ ...c, note: localize(c.note, language), label: localize(c.label, language) })),
   };
 }
 
