@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { PDFDocument } from "pdf-lib";
+import { countPages, setInfo } from "./pdf-info.ts";
 import type { Browser, Page } from "puppeteer-core";
 import type { PdfJob } from "./model.ts";
 import { KitError } from "./problems.ts";
@@ -36,8 +37,8 @@ const PAGE_TIMEOUT_MS = 60_000;
 
 
 /**
- * Prints one page; Chromium's PDF is then given its title, language and
- * dates. A booklet's contents are numbered first, from the page counts of
+ * Prints one page; the PDF is then given its author, subject and dates
+ * (Chromium sets title, language, tags and bookmarks itself). A booklet's contents are numbered first, from the page counts of
  * the handouts it holds (its sections are those very pages).
  */
 async function printOne(page: Page, job: PdfJob, options: PdfOptions, pageCounts: ReadonlyMap<string, number>): Promise<number> {
@@ -55,17 +56,10 @@ async function printOne(page: Page, job: PdfJob, options: PdfOptions, pageCounts
     }, starts);
   }
   const raw = await page.pdf({ preferCSSPageSize: true, printBackground: true, tagged: true, outline: true, timeout: PAGE_TIMEOUT_MS });
-  const doc = await PDFDocument.load(raw, { updateMetadata: false });
-  doc.setTitle(job.title, { showInWindowTitleBar: true });
-  doc.setLanguage(job.lang);
-  doc.setAuthor(options.meta.author);
-  doc.setSubject(options.meta.subject);
-  doc.setCreator("Talk Early kit");
-  doc.setProducer("Talk Early kit (Chromium, pdf-lib)");
-  doc.setCreationDate(options.meta.date);
-  doc.setModificationDate(options.meta.date);
-  await writeFile(path.join(options.outDir, job.pdf), await doc.save({ useObjectStreams: false }));
-  return doc.getPageCount();
+  const { author, subject, date } = options.meta;
+  const pdf = await setInfo(raw, { title: job.title, lang: job.lang, author, subject, date });
+  await writeFile(path.join(options.outDir, job.pdf), pdf);
+  return countPages(pdf) || (await PDFDocument.load(pdf, { updateMetadata: false })).getPageCount();
 }
 
 /** Bump when printing changes in a way the inputs below do not show. */
