@@ -2,7 +2,7 @@
 // is a ratio against a baseline measured in the same run on the same
 // machine, because absolute seconds on a shared 2-core machine are noise.
 import { readFileSync, readdirSync } from "node:fs";
-import { cp, mkdir, mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -119,8 +119,23 @@ export async function bench(projectRoot: string, locales?: string[]): Promise<Re
   const log = (line: string) => process.stdout.write(`${line}\n`);
 
   log(`Benchmarking locale(s) ${codes.join(", ")} on ${os.availableParallelism()} cores, in ${work}`);
-  const cold = await withPeak(run);
-  log(`  cold build: ${s(cold.value.ms)} s, ${cold.value.pdfs} PDFs`);
+  // A first, unmeasured build warms the disk cache, fonts and browser binary
+  // for everything after it, and gives the floor its pages. Floor and cold
+  // build then run twice each and keep their best: the same treatment for
+  // both sides of the ratio on a noisy two-core machine.
+  const warm = await build({ root, outDir: path.join(work, "warm"), reporter: silentReporter, locales: codes });
+  const floors = [await printFloor(path.join(work, "warm"), warm), await printFloor(path.join(work, "warm"), warm)];
+  const floorMs = Math.min(...floors);
+  log(`  floor (same pages, one tab, no pool, cache or post-steps): ${s(floorMs)} s (best of ${floors.map(s).join(", ")})`);
+
+  const colds = [];
+  for (let i = 0; i < 2; i++) {
+    await rm(out, { recursive: true, force: true });
+    colds.push(await withPeak(run));
+  }
+  const cold = colds.reduce((a, b) => (b.value.timings.pdf < a.value.timings.pdf ? b : a));
+  cold.peakMb = Math.max(...colds.map((c) => c.peakMb));
+  log(`  cold build: ${s(cold.value.ms)} s, ${cold.value.pdfs} PDFs, PDF phase ${s(cold.value.timings.pdf)} s (best of ${colds.map((c) => s(c.value.timings.pdf)).join(", ")})`);
   const noop = await run();
   log(`  no-op rebuild: ${s(noop.ms)} s, ${noop.printed} PDFs printed`);
 
@@ -129,9 +144,6 @@ export async function bench(projectRoot: string, locales?: string[]): Promise<Re
   await writeFile(lessonFile, `${await readFile(lessonFile, "utf8")}\nOne more sentence for the benchmark.\n`);
   const one = await run();
   log(`  one-lesson rebuild (${first}): ${s(one.ms)} s, ${one.printed} PDFs printed`);
-
-  const floorMs = await printFloor(out, cold.value);
-  log(`  floor (same pages, one tab, no pool, cache or post-steps): ${s(floorMs)} s`);
 
   const bigRoot = path.join(work, "kit10");
   const bigOut = path.join(work, "out10");

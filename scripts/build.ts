@@ -1,18 +1,20 @@
-// The pipeline, stage by stage: load, validate, check, model, render the
-// site, render the PDFs, package. Each stage is a module named for it.
+// The pipeline, stage by stage: load, validate (with translation
+// fallbacks), check, model, render the site and its search index, render
+// the PDFs, package (swap into output/, zip each locale), report. Each
+// stage is a module named for it.
 import path from "node:path";
 import { browserId, launchBrowser, type RunningBrowser } from "./browser.ts";
+import { writeBundles } from "./bundle.ts";
 import { runContentChecks } from "./check.ts";
-import { addFallbacks } from "./translations.ts";
 import { loadKit } from "./load.ts";
 import { buildModel, type BuildOptions, type SiteModel } from "./model.ts";
-import { writeBundles } from "./bundle.ts";
 import { discard, linkPdfsIntoSite, makeStaging, publish } from "./package.ts";
 import { KitError, type Problem } from "./problems.ts";
 import { pruneCache, renderPdfs, type PdfResult } from "./render-pdf.ts";
 import { renderSite } from "./render-site.ts";
-import { buildSearchIndexes } from "./search-index.ts";
 import { consoleReporter, seconds, type Reporter } from "./report.ts";
+import { buildSearchIndexes } from "./search-index.ts";
+import { addFallbacks } from "./translations.ts";
 import { validate, type Kit } from "./validate.ts";
 
 export interface KitBuildOptions extends BuildOptions {
@@ -65,6 +67,8 @@ export async function build(options: KitBuildOptions): Promise<BuildResult> {
   const outDir = path.resolve(options.outDir ?? path.join(options.root, "output"));
   const kit = await loadValidKit(options.root, options);
   const model = await buildModel(kit, options);
+  const locales = [...new Set(model.site.map((e) => e.locale))];
+  const date = buildDate();
   const timings = { check: Date.now() - started, site: 0, pdf: 0, package: 0 };
   let mark = Date.now();
   const lap = () => {
@@ -73,12 +77,12 @@ export async function build(options: KitBuildOptions): Promise<BuildResult> {
     mark = now;
     return ms;
   };
-  report.line(`Checked ${kit.locales.reduce((n, l) => n + l.lessons.length, 0)} lessons in ${kit.locales.length} locale(s).`);
+  report.line(`Checked ${kit.locales.reduce((n, l) => n + l.lessons.filter((x) => !x.fallbackFrom).length, 0)} lessons in ${kit.locales.length} locale(s).`);
 
   const staging = await makeStaging(outDir);
   try {
     const pages = await renderSite(model, path.join(staging, "site"));
-    const indexed = await buildSearchIndexes(path.join(staging, "site"), [...new Set(model.site.map((e) => e.locale))]);
+    const indexed = await buildSearchIndexes(path.join(staging, "site"), locales);
     timings.site = lap();
     report.line(`Wrote ${model.site.length} web pages and ${model.print.length} print pages; search covers ${indexed} pages.`);
     let running: RunningBrowser | undefined;
@@ -90,7 +94,7 @@ export async function build(options: KitBuildOptions): Promise<BuildResult> {
         cacheDir: path.join(outDir, ".cache", "pdf"),
         siteDir: path.join(staging, "site"),
         outDir: staging,
-        meta: { author: kit.config.author, subject: kit.config.subject, date: buildDate() },
+        meta: { author: kit.config.author, subject: kit.config.subject, date },
         onProgress: (done, total) => report.progress("PDFs", done, total),
       });
     } finally {
@@ -98,8 +102,7 @@ export async function build(options: KitBuildOptions): Promise<BuildResult> {
     }
     timings.pdf = lap();
     await linkPdfsIntoSite(staging);
-    const locales = [...new Set(model.site.map((e) => e.locale))];
-    await writeBundles(path.join(staging, "site"), path.join(staging, "kits"), locales, kit.config.title, buildDate());
+    await writeBundles(path.join(staging, "site"), path.join(staging, "kits"), locales, kit.config.title, date);
     await publish(staging, outDir);
     // Prune only after a whole-kit build: a one-locale build uses only part of the cache.
     if (!options.locales) await pruneCache(path.join(outDir, ".cache", "pdf"), pdfs.used);

@@ -1,5 +1,6 @@
-// The `kit` command line: `kit build`, `kit check`. Bad input prints the
-// problems and exits 1, never a stack trace.
+// The `kit` command line (build, check, status, new-locale, screenshots,
+// bench: see USAGE). Bad input prints the problems and exits 1, never a
+// stack trace.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -15,7 +16,8 @@ const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 
 const USAGE = `Usage: kit <command> [options]
 
 Commands:
-  build     build the website (output/site) and the PDF handouts (output/pdf)
+  build     build the website (output/site), the PDF handouts (output/pdf)
+            and one zip per locale (output/kits)
   check     check every lesson, locale and region file, and build nothing
             (--strict: also fail on missing, untranslated or out-of-date
             translations and on help lines still to fill in)
