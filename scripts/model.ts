@@ -28,10 +28,6 @@ export interface PdfJob {
   pdf: string;
   paper: Paper;
   title: string;
-  /** Footer text with {page} and {pages} still to fill. */
-  footer: string;
-  /** Lesson the handout belongs to, if any. */
-  lesson?: string;
   /** Booklets: the handouts it holds (PDF paths, in order) and the pages before the first. */
   booklet?: { sections: string[]; before: number };
 }
@@ -203,8 +199,6 @@ export async function buildModel(kit: Kit, options: BuildOptions = {}): Promise<
           pdf: pdfUrl(name),
           paper,
           title,
-          footer,
-          lesson: lesson?.id,
         });
       }
     };

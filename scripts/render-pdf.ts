@@ -34,12 +34,14 @@ export interface PdfOptions {
 }
 
 const PAGE_TIMEOUT_MS = 60_000;
-
+/** A booklet of a large kit runs to well over a thousand pages. */
+const BOOKLET_TIMEOUT_MS = 600_000;
 
 /**
  * Prints one page; the PDF is then given its author, subject and dates
- * (Chromium sets title, language, tags and bookmarks itself). A booklet's contents are numbered first, from the page counts of
- * the handouts it holds (its sections are those very pages).
+ * (Chromium sets title, language, tags and bookmarks itself). A booklet's
+ * contents are numbered first, from the page counts of the handouts it
+ * holds (its sections are those very pages).
  */
 async function printOne(page: Page, job: PdfJob, options: PdfOptions, pageCounts: ReadonlyMap<string, number>): Promise<number> {
   await page.goto(pathToFileURL(path.join(options.siteDir, job.html)).href, { waitUntil: "load", timeout: PAGE_TIMEOUT_MS });
@@ -55,7 +57,8 @@ async function printOne(page: Page, job: PdfJob, options: PdfOptions, pageCounts
       document.querySelectorAll(".toc-page").forEach((el, i) => (el.textContent = String(numbers[i] ?? "")));
     }, starts);
   }
-  const raw = await page.pdf({ preferCSSPageSize: true, printBackground: true, tagged: true, outline: true, timeout: PAGE_TIMEOUT_MS });
+  const timeout = job.booklet ? BOOKLET_TIMEOUT_MS : PAGE_TIMEOUT_MS;
+  const raw = await page.pdf({ preferCSSPageSize: true, printBackground: true, tagged: true, outline: true, timeout });
   const { author, subject, date } = options.meta;
   const pdf = await setInfo(raw, { title: job.title, lang: job.lang, author, subject, date });
   await writeFile(path.join(options.outDir, job.pdf), pdf);

@@ -38,7 +38,7 @@ describe("every page of every locale", () => {
     }
   });
 
-  it("passes axe-core with no WCAG 2.2 A or AA violations", async () => {
+  it("passes axe-core with no WCAG 2.2 A or AA violations, and headings in order", async () => {
     const page = await newPage();
     await page.setBypassCSP(true); // only so that axe itself can be injected
     const failures: string[] = [];
@@ -46,9 +46,10 @@ describe("every page of every locale", () => {
       await page.goto(fileUrl(file), { waitUntil: "load" });
       await page.addScriptTag({ content: axe.source });
       const violations = await page.evaluate(async () => {
-        const result = await (window as unknown as { axe: typeof axe }).axe.run(document, {
-          runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] },
-        });
+        const { axe: run } = window as unknown as { axe: typeof axe };
+        const wcag = await run.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] } });
+        const headings = await run.run(document, { runOnly: { type: "rule", values: ["heading-order", "page-has-heading-one", "landmark-one-main"] } });
+        const result = { violations: [...wcag.violations, ...headings.violations] };
         return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
       });
       failures.push(...violations.map((v) => `${file}: ${v}`));
