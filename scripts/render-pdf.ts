@@ -147,6 +147,11 @@ export async function renderPdfs(jobs: readonly PdfJob[], options: PdfOptions): 
             pageCounts.set(job.pdf, pages);
             result.printed++;
             if (options.cacheDir) await storeInCache(path.join(options.outDir, job.pdf), pages, options.cacheDir, key);
+            if (job.booklet) {
+              // A tab keeps a booklet's layout after printing it: start the next in a clean one.
+              await page.close();
+              page = await browser.newPage();
+            }
             break;
           } catch (error) {
             await page.close().catch(() => undefined);
