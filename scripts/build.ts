@@ -89,13 +89,7 @@ export async function build(options: KitBuildOptions): Promise<BuildResult> {
     let pdfs: PdfResult;
     try {
       pdfs = await renderPdfs(model.pdfs, {
-        browser: async (fresh) => {
-          if (fresh && running) {
-            await running.close();
-            running = undefined;
-          }
-          return (running ??= await launchBrowser(report.line)).browser;
-        },
+        browser: async () => (running ??= await launchBrowser(report.line)).browser,
         browserId: await browserId(),
         cacheDir: path.join(outDir, ".cache", "pdf"),
         siteDir: path.join(staging, "site"),

@@ -19,11 +19,8 @@ export interface PdfMeta {
 }
 
 export interface PdfOptions {
-  /**
-   * Started on the first cache miss only, so a no-op rebuild starts no
-   * browser; `fresh` closes the running one and starts another.
-   */
-  browser: (fresh?: boolean) => Promise<Browser>;
+  /** Started on the first cache miss only, so a no-op rebuild starts no browser. */
+  browser: () => Promise<Browser>;
   /** Names the browser build (path, size, date): a new Chromium prints afresh. */
   browserId: string;
   /** Content-addressed store of finished PDFs; none, no caching. */
@@ -133,9 +130,9 @@ export async function renderPdfs(jobs: readonly PdfJob[], options: PdfOptions): 
   }
   if (todo.length === 0) return result;
 
-  const runPool = async (items: { job: PdfJob; key: string }[], tabs: number, fresh = false) => {
+  const runPool = async (items: { job: PdfJob; key: string }[], tabs: number) => {
     if (items.length === 0) return;
-    const browser = await options.browser(fresh);
+    const browser = await options.browser();
     let next = 0;
     const worker = async () => {
       let page = await browser.newPage();
@@ -170,11 +167,10 @@ export async function renderPdfs(jobs: readonly PdfJob[], options: PdfOptions): 
   };
   const handouts = todo.filter((t) => !t.job.booklet);
   await runPool(handouts, options.concurrency ?? os.availableParallelism());
-  // One booklet at a time, in a browser of its own: Chromium needs about
-  // 1 MB per printed page of a tagged booklet (1.4 GB for the 1,421 pages of
-  // a kit ten times this size), so two at once, or on top of what hundreds
-  // of handouts left behind, would raise the peak.
-  await runPool(todo.filter((t) => t.job.booklet), 1, handouts.length > 0);
+  // One booklet at a time: Chromium needs about 1 MB per printed page of a
+  // tagged booklet (1.4 GB for the 1,421 pages of a kit ten times this
+  // size), so two at once would double the peak.
+  await runPool(todo.filter((t) => t.job.booklet), 1);
 
   if (failures.length) {
     throw new KitError(
