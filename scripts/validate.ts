@@ -91,7 +91,8 @@ function check<S extends z.ZodType>(schema: S, parsed: Parsed, problems: Problem
   const result = schema.safeParse(parsed.data);
   if (result.success) return result.data;
   for (const issue of result.error.issues) {
-    const keyPath = issue.code === "unrecognized_keys" ? issue.path : issue.path;
+    // An unknown field is reported on its own line, not its parent's.
+    const keyPath = issue.code === "unrecognized_keys" ? [...issue.path, issue.keys[0]!] : issue.path;
     problems.push({
       file: parsed.file,
       line: parsed.lineOf(keyPath),
