@@ -108,6 +108,7 @@ export function checkCoverage(locale: Locale, problems: Problem[]): void {
 export function runContentChecks(kit: Kit, problems: Problem[]): void {
   for (const locale of kit.locales) {
     checkCoverage(locale, problems);
-    for (const lesson of locale.lessons) checkLesson(lesson, locale, problems);
+    // A fallback is its source locale's lesson, checked there already.
+    for (const lesson of locale.lessons.filter((l) => !l.fallbackFrom)) checkLesson(lesson, locale, problems);
   }
 }
