@@ -47,7 +47,6 @@ export interface Entry {
 }
 
 export interface SiteModel {
-  kitTitle: string;
   site: Entry[];
   print: Entry[];
   pdfs: PdfJob[];
@@ -298,7 +297,7 @@ export async function buildModel(kit: Kit, options: BuildOptions = {}): Promise<
     }
   }
   linkAlternates(site);
-  return { kitTitle: kit.config.title, site, print, pdfs };
+  return { site, print, pdfs };
 }
 
 /** Each page links the same page in every other locale (hreflang alternates). */

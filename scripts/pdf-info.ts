@@ -46,7 +46,7 @@ export function appendInfo(pdf: Uint8Array, fields: InfoFields): Uint8Array | un
 
   const date = pdfDate(fields.date);
   let sameLength = true;
-  const dated = text.replace(/\/(CreationDate|ModDate) \((D:[^)]*)\)/g, (match, key: string, value: string) => {
+  const dated = text.replace(/\/(CreationDate|ModDate) \((D:[^)]*)\)/g, (_match, key: string, value: string) => {
     if (value.length !== date.length) sameLength = false;
     return `/${key} (${date})`;
   });

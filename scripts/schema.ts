@@ -6,7 +6,6 @@ import { z } from "zod";
 /** The age bands of the content guide, in teaching order. */
 export const BANDS = ["8-10", "11-13", "14-17", "adults"] as const;
 export type Band = (typeof BANDS)[number];
-export const CHILD_BANDS = ["8-10", "11-13", "14-17"] as const satisfies readonly Band[];
 
 /** The messages every kit carries (content guide, "The messages every kit carries"). */
 export const CORE_MESSAGES = [
