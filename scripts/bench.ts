@@ -94,8 +94,9 @@ async function printFloor(out: string, result: BuildResult): Promise<number> {
   try {
     const page = await running.browser.newPage();
     const started = Date.now();
-    for (const job of result.model.pdfs) {
-      await page.goto(pathToFileURL(path.join(out, "site", job.html)).href, { waitUntil: "load" });
+    const pages = result.model.pdfs.flatMap((job) => job.booklet?.parts.map((part) => part.html) ?? [job.html]);
+    for (const html of pages) {
+      await page.goto(pathToFileURL(path.join(out, "site", html)).href, { waitUntil: "load" });
       await page.evaluate(() => document.fonts.ready.then(() => undefined));
       await page.pdf({ preferCSSPageSize: true, printBackground: true, tagged: true, outline: true });
     }
@@ -143,14 +144,14 @@ export async function bench(projectRoot: string, locales?: string[]): Promise<Re
   const lessonFile = path.join(root, LESSONS_DIR, codes[0]!, first);
   await writeFile(lessonFile, `${await readFile(lessonFile, "utf8")}\nOne more sentence for the benchmark.\n`);
   const one = await run();
-  log(`  one-lesson rebuild (${first}): ${s(one.ms)} s, ${one.printed} PDFs printed`);
+  log(`  one-lesson rebuild (${first}): ${s(one.ms)} s, ${one.printed} PDFs rebuilt, ${one.parts} booklet parts printed`);
 
   const bigRoot = path.join(work, "kit10");
   const bigOut = path.join(work, "out10");
   await copyKit(projectRoot, bigRoot, codes);
   await multiplyKit(bigRoot, codes, 10);
   const big = await withPeak(() => build({ root: bigRoot, outDir: bigOut, reporter: silentReporter, locales: codes }));
-  log(`  ten-times kit: ${s(big.value.ms)} s, ${big.value.pdfs} PDFs`);
+  log(`  ten-times kit: ${s(big.value.ms)} s, ${big.value.pdfs} PDFs (booklets in ${big.value.parts} parts), PDF phase ${s(big.value.timings.pdf)} s`);
 
   const figures = {
     locales: codes.join(","),
@@ -159,6 +160,7 @@ export async function bench(projectRoot: string, locales?: string[]): Promise<Re
     noop_rebuild_s: s(noop.ms),
     one_lesson_rebuild_s: s(one.ms),
     one_lesson_printed: one.printed,
+    one_lesson_parts: one.parts,
     pdf_count: cold.value.pdfs,
     pdf_phase_s: s(cold.value.timings.pdf),
     pdf_floor_s: s(floorMs),

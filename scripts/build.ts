@@ -32,6 +32,8 @@ export interface BuildResult {
   printed: number;
   /** PDFs whose inputs had not changed, taken from the cache. */
   cached: number;
+  /** Booklet parts printed (booklets are printed in parts, then joined). */
+  parts: number;
   /** Milliseconds spent in each stage. */
   timings: { check: number; site: number; pdf: number; package: number };
   ms: number;
@@ -110,7 +112,7 @@ export async function build(options: KitBuildOptions): Promise<BuildResult> {
     const ms = Date.now() - started;
     const where = path.relative(process.cwd(), outDir) || ".";
     report.line(`Built ${model.site.length} pages and ${model.pdfs.length} PDFs (${pdfs.printed} printed, ${pdfs.cached} unchanged) in ${seconds(ms)}: ${where}/site, ${where}/pdf, ${where}/kits`);
-    return { pages, pdfs: model.pdfs.length, printed: pdfs.printed, cached: pdfs.cached, ms, outDir, model, timings };
+    return { pages, pdfs: model.pdfs.length, printed: pdfs.printed, cached: pdfs.cached, parts: pdfs.parts, ms, outDir, model, timings };
   } catch (error) {
     await discard(staging);
     throw error;

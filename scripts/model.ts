@@ -15,6 +15,8 @@ export interface BuildOptions {
   baseUrl?: string;
   /** Build only these locales. */
   locales?: string[];
+  /** Handouts per booklet part (tests set it low to join parts on a small kit). */
+  bookletPartSections?: number;
 }
 
 export interface PdfJob {
@@ -28,8 +30,21 @@ export interface PdfJob {
   pdf: string;
   paper: Paper;
   title: string;
-  /** Booklets: the handouts it holds (PDF paths, in order) and the pages before the first. */
-  booklet?: { sections: string[]; before: number };
+  /** Booklets only: what render-pdf needs to print them in parts and number them. */
+  booklet?: BookletLayout;
+}
+
+export interface BookletLayout {
+  /** The handouts it holds, as PDF paths in order: their page counts number the booklet. */
+  sections: string[];
+  /** Each section's anchor, which the contents link to. */
+  anchors: string[];
+  /** Pages before the first section: cover and contents. */
+  before: number;
+  /** Print pages, in order, and how many sections each holds; the first has cover and contents. */
+  parts: { html: string; sections: number }[];
+  /** Running footer text, with {page} and {pages}. */
+  footer: string;
 }
 
 /** One page for a template: everything it shows, already in the right words. */
@@ -56,6 +71,12 @@ export const CRISIS_CARD = "get-help-now-card";
 export const BOOKLET = "kit-booklet";
 /** Contents entries per page: one line each, so the contents' length is known before printing. */
 export const CONTENTS_PER_PAGE = 28;
+/**
+ * Handouts per booklet part. Chromium needs about 1 MB a page to print, so
+ * a booklet is printed in parts of this many handouts (about 150 pages)
+ * and joined (pdf-merge.ts). The default kit (30 handouts) is one part.
+ */
+export const BOOKLET_PART_SECTIONS = 32;
 
 function chunk<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
@@ -179,6 +200,11 @@ export async function buildModel(kit: Kit, options: BuildOptions = {}): Promise<
     const footer = t("pdf.footer", { title: kit.config.title, line: mainLineText });
     const booklet: Record<string, unknown>[] = [];
     const sectionStems: string[] = [];
+    const printEntry = (name: string, paper: Paper, kind: string, title: string, data: Record<string, unknown>) => {
+      const url = `print/${locale.code}/${name}.html`;
+      print.push({ ...common, ...data, url, base: baseFor(url), kind, title, paper, paperCss: `assets/paper-${paper}.css`, footerContent: footerContent(footer) });
+      return url;
+    };
     const addPrint = (stem: string, kind: string, title: string, data: Record<string, unknown>, lesson?: Lesson) => {
       // A booklet section is the very same page as the handout, so it takes
       // the same number of pages: that is how the contents get numbered.
@@ -188,8 +214,7 @@ export async function buildModel(kit: Kit, options: BuildOptions = {}): Promise<
       }
       for (const paper of papers) {
         const name = `${stem}-${paper}`;
-        const url = `print/${locale.code}/${name}.html`;
-        print.push({ ...common, ...data, url, base: baseFor(url), kind, title, paper, paperCss: `assets/paper-${paper}.css`, footerContent: footerContent(footer) });
+        const url = printEntry(name, paper, kind, title, data);
         pdfs.push({
           name,
           locale: locale.code,
@@ -286,14 +311,29 @@ export async function buildModel(kit: Kit, options: BuildOptions = {}): Promise<
     }
 
     // The whole kit as one booklet: cover, contents, then every handout in
-    // order. The contents list a fixed number of entries per page, so its
-    // length is known; render-pdf fills in the page numbers.
+    // order, printed in parts. The contents list a fixed number of entries
+    // per page, so its length is known; render-pdf fills in the page
+    // numbers. Sections in later parts get stand-in anchors in the first,
+    // so that its contents links exist; joining points them at the section.
     const contents = booklet.map((section) => ({ id: section.sectionId, title: section.title }));
     const contentPages = chunk(contents, CONTENTS_PER_PAGE);
-    const bookletData = { kind: "print-booklet", sections: booklet, contentPages, localeName: locale.meta.name, checked: region.meta.checked };
-    addPrint(BOOKLET, "print-booklet", t("booklet.title", { title: kit.config.title }), bookletData);
+    const groups = chunk(booklet, Math.max(1, options.bookletPartSections ?? BOOKLET_PART_SECTIONS));
+    const later = booklet.slice(groups[0]?.length ?? 0).map((section) => section.sectionId);
+    const bookletTitle = t("booklet.title", { title: kit.config.title });
+    const partData = (sections: unknown[]) => ({ sections, localeName: locale.meta.name });
+    addPrint(BOOKLET, "print-booklet", bookletTitle, { ...partData(groups[0] ?? []), cover: true, contentPages, standIns: later, checked: region.meta.checked });
     for (const job of pdfs.filter((j) => j.name === `${BOOKLET}-${j.paper}` && j.locale === locale.code)) {
-      job.booklet = { sections: sectionStems.map((stem) => pdfUrl(`${stem}-${job.paper}`)), before: 1 + contentPages.length };
+      const rest = groups.slice(1).map((group, i) => ({
+        html: printEntry(`${BOOKLET}-${job.paper}-part${i + 2}`, job.paper, "print-booklet", bookletTitle, partData(group)),
+        sections: group.length,
+      }));
+      job.booklet = {
+        sections: sectionStems.map((stem) => pdfUrl(`${stem}-${job.paper}`)),
+        anchors: booklet.map((section) => String(section.sectionId)),
+        before: 1 + contentPages.length,
+        parts: [{ html: job.html, sections: groups[0]?.length ?? 0 }, ...rest],
+        footer,
+      };
     }
   }
   linkAlternates(site);

@@ -34,6 +34,15 @@ export function pdfText(text: string): string {
   return `<${hex}>`;
 }
 
+/** The information dictionary this kit writes into every PDF. */
+export function infoDictionary(fields: InfoFields): string {
+  const date = pdfDate(fields.date);
+  return (
+    `<</Title ${pdfText(fields.title)}\n/Author ${pdfText(fields.author)}\n/Subject ${pdfText(fields.subject)}\n` +
+    `/Creator (${CREATOR})\n/Producer (${PRODUCER})\n/CreationDate (${date})\n/ModDate (${date})>>`
+  );
+}
+
 /** The fast path; undefined when the file is not laid out as Chromium writes it. */
 export function appendInfo(pdf: Uint8Array, fields: InfoFields): Uint8Array | undefined {
   const text = Buffer.from(pdf).toString("latin1");
@@ -53,9 +62,7 @@ export function appendInfo(pdf: Uint8Array, fields: InfoFields): Uint8Array | un
   if (!sameLength || dated.length !== text.length) return undefined;
 
   const number = Number(size);
-  const info =
-    `${number} 0 obj\n<</Title ${pdfText(fields.title)}\n/Author ${pdfText(fields.author)}\n/Subject ${pdfText(fields.subject)}\n` +
-    `/Creator (${CREATOR})\n/Producer (${PRODUCER})\n/CreationDate (${date})\n/ModDate (${date})>>\nendobj\n`;
+  const info = `${number} 0 obj\n${infoDictionary(fields)}\nendobj\n`;
   const start = dated.endsWith("\n") ? dated : `${dated}\n`;
   const xrefAt = start.length + info.length;
   const update =

@@ -6,9 +6,10 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { PDFDocument } from "pdf-lib";
-import { countPages, setInfo } from "./pdf-info.ts";
+import { countPages, setInfo, type InfoFields } from "./pdf-info.ts";
+import { mergeParts } from "./pdf-merge.ts";
 import type { Browser, Page } from "puppeteer-core";
-import type { PdfJob } from "./model.ts";
+import { footerContent, type PdfJob } from "./model.ts";
 import { KitError } from "./problems.ts";
 
 export interface PdfMeta {
@@ -34,39 +35,41 @@ export interface PdfOptions {
 }
 
 const PAGE_TIMEOUT_MS = 60_000;
-/** A booklet of a large kit runs to well over a thousand pages. */
-const BOOKLET_TIMEOUT_MS = 600_000;
+/** A booklet part runs to about 150 pages. */
+const PART_TIMEOUT_MS = 300_000;
 
-/**
- * Prints one page; the PDF is then given its author, subject and dates
- * (Chromium sets title, language, tags and bookmarks itself). A booklet's
- * contents are numbered first, from the page counts of the handouts it
- * holds (its sections are those very pages).
- */
-async function printOne(page: Page, job: PdfJob, options: PdfOptions, pageCounts: ReadonlyMap<string, number>): Promise<number> {
-  await page.goto(pathToFileURL(path.join(options.siteDir, job.html)).href, { waitUntil: "load", timeout: PAGE_TIMEOUT_MS });
+/** What a booklet part is printed with, besides its page: all of it goes into the part's cache key. */
+interface PartSettings {
+  /** Its first page's number in the booklet. */
+  first: number;
+  total: number;
+  footer: string;
+  /** The first part's contents: each section's first page. */
+  starts?: number[];
+}
+
+/** Loads a print page and prints it as Chromium does; a booklet part gets its numbering first. */
+async function print(page: Page, file: string, part?: PartSettings): Promise<Uint8Array> {
+  await page.goto(pathToFileURL(file).href, { waitUntil: "load", timeout: PAGE_TIMEOUT_MS });
   await page.evaluate(() => document.fonts.ready.then(() => undefined));
-  if (job.booklet) {
-    const starts: number[] = [];
-    let next = job.booklet.before + 1;
-    for (const section of job.booklet.sections) {
-      starts.push(next);
-      next += pageCounts.get(section) ?? 0;
+  if (part) {
+    // Page numbers run on from the previous part (Chromium starts the page
+    // counter at the first page's increment) and the footer names the
+    // booklet's length, as this page alone cannot know it.
+    const footer = footerContent(part.footer.replaceAll("{pages}", String(part.total)));
+    const first = part.first > 1 ? `@page :first { counter-increment: page ${part.first}; }` : "";
+    await page.addStyleTag({ content: `@page { @bottom-center { content: ${footer}; } } ${first}` });
+    if (part.starts) {
+      await page.evaluate((numbers: number[]) => {
+        document.querySelectorAll(".toc-page").forEach((el, i) => (el.textContent = String(numbers[i] ?? "")));
+      }, part.starts);
     }
-    await page.evaluate((numbers: number[]) => {
-      document.querySelectorAll(".toc-page").forEach((el, i) => (el.textContent = String(numbers[i] ?? "")));
-    }, starts);
   }
-  const timeout = job.booklet ? BOOKLET_TIMEOUT_MS : PAGE_TIMEOUT_MS;
-  const raw = await page.pdf({ preferCSSPageSize: true, printBackground: true, tagged: true, outline: true, timeout });
-  const { author, subject, date } = options.meta;
-  const pdf = await setInfo(raw, { title: job.title, lang: job.lang, author, subject, date });
-  await writeFile(path.join(options.outDir, job.pdf), pdf);
-  return countPages(pdf) || (await PDFDocument.load(pdf, { updateMetadata: false })).getPageCount();
+  return page.pdf({ preferCSSPageSize: true, printBackground: true, tagged: true, outline: true, timeout: part ? PART_TIMEOUT_MS : PAGE_TIMEOUT_MS });
 }
 
 /** Bump when printing changes in a way the inputs below do not show. */
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2;
 
 async function hashFiles(dir: string): Promise<string> {
   const hash = createHash("sha256");
@@ -81,71 +84,61 @@ async function hashFiles(dir: string): Promise<string> {
  * paper and metadata, and the browser build. The date counts only when
  * SOURCE_DATE_EPOCH fixes it; otherwise a cached PDF keeps its first date.
  */
-async function cacheKey(job: PdfJob, options: PdfOptions, shared: string): Promise<string> {
-  const html = await readFile(path.join(options.siteDir, job.html));
+async function cacheKey(siteDir: string, html: string, shared: string, extra: unknown): Promise<string> {
   return createHash("sha256")
-    .update(JSON.stringify({ shared, paper: job.paper, title: job.title, lang: job.lang }))
-    .update(html)
+    .update(JSON.stringify({ shared, extra }))
+    .update(await readFile(path.join(siteDir, html)))
     .digest("hex");
 }
 
 export interface PdfResult {
   printed: number;
   cached: number;
+  /** Booklet parts printed (a booklet is printed in parts and joined). */
+  parts: number;
   /** Cache entries this build used, so older ones can be pruned. */
   used: Set<string>;
 }
 
+/** One print in the pool; `fresh` asks for a new tab afterwards (a tab keeps a long document's layout). */
+interface Task {
+  label: string;
+  fresh?: boolean;
+  run: (page: Page) => Promise<void>;
+}
+
 /**
- * Prints every job not in the cache, booklets last (they are numbered from
- * the other handouts' page counts). A page that crashes or times out is
- * retried once in a fresh tab; memory stays flat, as only `concurrency`
- * tabs ever exist (one, for booklets).
+ * Prints every PDF not in the cache: handouts first, then the booklets,
+ * which are numbered from the handouts' page counts and printed in parts
+ * of bounded size, so memory does not grow with the kit. A page that
+ * crashes or times out is retried once in a fresh tab.
  */
 export async function renderPdfs(jobs: readonly PdfJob[], options: PdfOptions): Promise<PdfResult> {
   const assets = await hashFiles(path.join(options.siteDir, "assets"));
   const { author, subject } = options.meta;
   const dated = process.env.SOURCE_DATE_EPOCH ? options.meta.date.toISOString() : "";
   const shared = JSON.stringify({ v: CACHE_VERSION, assets, author, subject, dated, browser: options.browserId });
-  const result: PdfResult = { printed: 0, cached: 0, used: new Set() };
+  const result: PdfResult = { printed: 0, cached: 0, parts: 0, used: new Set() };
   const pageCounts = new Map<string, number>();
-  const failures: { job: PdfJob; error: unknown }[] = [];
+  const failures: { label: string; error: unknown }[] = [];
   let done = 0;
   const progress = () => options.onProgress?.(++done, jobs.length);
+  const tabs = options.concurrency ?? os.availableParallelism();
+  const { cacheDir } = options;
+  const info = (job: PdfJob): InfoFields => ({ title: job.title, lang: job.lang, author, subject, date: options.meta.date });
 
-  const todo: { job: PdfJob; key: string }[] = [];
-  for (const job of jobs) {
-    const file = path.join(options.outDir, job.pdf);
-    await mkdir(path.dirname(file), { recursive: true });
-    const key = options.cacheDir ? await cacheKey(job, options, shared) : "";
-    const hit = options.cacheDir ? await fromCache(options.cacheDir, key, file) : undefined;
-    if (key) result.used.add(key);
-    if (hit === undefined) {
-      todo.push({ job, key });
-      continue;
-    }
-    pageCounts.set(job.pdf, hit);
-    result.cached++;
-    progress();
-  }
-  if (todo.length === 0) return result;
-
-  const runPool = async (items: { job: PdfJob; key: string }[], tabs: number) => {
-    if (items.length === 0) return;
+  const runPool = async (tasks: Task[]) => {
+    if (tasks.length === 0) return;
     const browser = await options.browser();
     let next = 0;
     const worker = async () => {
       let page = await browser.newPage();
-      while (next < items.length) {
-        const { job, key } = items[next++]!;
+      while (next < tasks.length) {
+        const task = tasks[next++]!;
         for (let attempt = 1; ; attempt++) {
           try {
-            const pages = await printOne(page, job, options, pageCounts);
-            pageCounts.set(job.pdf, pages);
-            result.printed++;
-            if (options.cacheDir) await storeInCache(path.join(options.outDir, job.pdf), pages, options.cacheDir, key);
-            if (job.booklet) {
-              // A tab keeps a booklet's layout after printing it: start the next in a clean one.
+            await task.run(page);
+            if (task.fresh) {
               await page.close();
               page = await browser.newPage();
             }
@@ -154,34 +147,148 @@ export async function renderPdfs(jobs: readonly PdfJob[], options: PdfOptions): 
             await page.close().catch(() => undefined);
             page = await browser.newPage();
             if (attempt === 2) {
-              failures.push({ job, error });
+              failures.push({ label: task.label, error });
               break;
             }
           }
         }
-        progress();
       }
       await page.close().catch(() => undefined);
     };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(tabs, items.length)) }, worker));
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(tabs, tasks.length)) }, worker));
   };
-  const handouts = todo.filter((t) => !t.job.booklet);
-  await runPool(handouts, options.concurrency ?? os.availableParallelism());
-  // One booklet at a time: Chromium needs about 1 MB per printed page of a
-  // tagged booklet (1.4 GB for the 1,421 pages of a kit ten times this
-  // size), so two at once would double the peak.
-  await runPool(todo.filter((t) => t.job.booklet), 1);
+  const lookup = async (key: string, file: string) => {
+    result.used.add(key);
+    return cacheDir ? fromCache(cacheDir, key, file) : undefined;
+  };
+  const finish = async (job: PdfJob, key: string, pages: number) => {
+    pageCounts.set(job.pdf, pages);
+    result.printed++;
+    if (cacheDir) await storeInCache(path.join(options.outDir, job.pdf), pages, cacheDir, key);
+    progress();
+  };
 
-  if (failures.length) {
-    throw new KitError(
-      failures.map(({ job, error }) => ({
-        file: job.pdf,
-        field: "pdf",
-        message: `could not print ${job.html} after a retry: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`,
-      })),
-    );
+  const handouts: Task[] = [];
+  for (const job of jobs.filter((j) => !j.booklet)) {
+    const file = path.join(options.outDir, job.pdf);
+    await mkdir(path.dirname(file), { recursive: true });
+    const key = await cacheKey(options.siteDir, job.html, shared, { paper: job.paper, title: job.title, lang: job.lang });
+    const hit = await lookup(key, file);
+    if (hit !== undefined) {
+      pageCounts.set(job.pdf, hit);
+      result.cached++;
+      progress();
+      continue;
+    }
+    handouts.push({
+      label: job.html,
+      run: async (page) => {
+        const pdf = await setInfo(await print(page, path.join(options.siteDir, job.html)), info(job));
+        await writeFile(file, pdf);
+        await finish(job, key, await pageCount(pdf));
+      },
+    });
   }
+  await runPool(handouts);
+  failIf(failures);
+
+  // Booklets. Each part's numbering comes from the handouts' page counts.
+  const partsDir = path.join(options.outDir, ".booklet-parts");
+  const parts: Task[] = [];
+  const joins: (() => Promise<void>)[] = [];
+  for (const job of jobs.filter((j) => j.booklet)) {
+    const layout = job.booklet!;
+    const file = path.join(options.outDir, job.pdf);
+    await mkdir(path.dirname(file), { recursive: true });
+    const starts: number[] = [];
+    let nextPage = layout.before + 1;
+    for (const section of layout.sections) {
+      starts.push(nextPage);
+      nextPage += pageCounts.get(section) ?? 0;
+    }
+    const total = nextPage - 1;
+    let section = 0;
+    const settings = layout.parts.map((part, i) => {
+      const first = i === 0 ? 1 : starts[section]!;
+      section += part.sections;
+      return { html: part.html, part: { first, total, footer: layout.footer, ...(i === 0 ? { starts } : {}) } };
+    });
+    const partKeys = await Promise.all(settings.map((s) => cacheKey(options.siteDir, s.html, shared, { paper: job.paper, part: s.part })));
+    const key = createHash("sha256").update(JSON.stringify({ shared, title: job.title, lang: job.lang, partKeys })).digest("hex");
+    // Kept even when the booklet is cached, so that an edit reprints only its part.
+    if (settings.length > 1) partKeys.forEach((k) => result.used.add(k));
+    const hit = await lookup(key, file);
+    if (hit !== undefined) {
+      pageCounts.set(job.pdf, hit);
+      result.cached++;
+      progress();
+      continue;
+    }
+
+    if (settings.length === 1) {
+      parts.push({
+        label: job.html,
+        fresh: true,
+        run: async (page) => {
+          const pdf = await setInfo(await print(page, path.join(options.siteDir, job.html), settings[0]!.part), info(job));
+          await writeFile(file, pdf);
+          result.parts++;
+          await finish(job, key, await pageCount(pdf));
+        },
+      });
+      continue;
+    }
+    await mkdir(partsDir, { recursive: true });
+    const files: string[] = [];
+    for (const [i, { html, part }] of settings.entries()) {
+      const partFile = path.join(partsDir, `${partKeys[i]}.pdf`);
+      files.push(partFile);
+      if ((await lookup(partKeys[i]!, partFile)) !== undefined) continue;
+      parts.push({
+        label: html,
+        fresh: true,
+        run: async (page) => {
+          const pdf = await print(page, path.join(options.siteDir, html), part);
+          await writeFile(partFile, pdf);
+          result.parts++;
+          if (cacheDir) await storeInCache(partFile, countPages(pdf), cacheDir, partKeys[i]!);
+        },
+      });
+    }
+    const standIns = new Map(layout.anchors.map((anchor, i) => [anchor, starts[i]!] as const).slice(layout.parts[0]!.sections));
+    joins.push(async () => {
+      const tmp = `${file}.tmp`;
+      try {
+        const pages = await mergeParts(files, tmp, { info: info(job), standIns });
+        await rename(tmp, file);
+        await finish(job, key, pages);
+      } catch (error) {
+        await rm(tmp, { force: true });
+        failures.push({ label: `${job.pdf} (joining its parts)`, error });
+      }
+    });
+  }
+  await runPool(parts);
+  failIf(failures);
+  for (const join of joins) await join();
+  await rm(partsDir, { recursive: true, force: true });
+  failIf(failures);
   return result;
+}
+
+async function pageCount(pdf: Uint8Array): Promise<number> {
+  return countPages(pdf) || (await PDFDocument.load(pdf, { updateMetadata: false })).getPageCount();
+}
+
+function failIf(failures: readonly { label: string; error: unknown }[]): void {
+  if (failures.length === 0) return;
+  throw new KitError(
+    failures.map(({ label, error }) => ({
+      file: label,
+      field: "pdf",
+      message: `could not print ${label} after a retry: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`,
+    })),
+  );
 }
 
 /** Links a cached PDF into place; its page count, or undefined on a miss. */

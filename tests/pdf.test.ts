@@ -4,12 +4,14 @@ import { readFile, readdir } from "node:fs/promises";
 import path from "node:path";
 import { PDFDict, PDFDocument, PDFName, PDFRef } from "pdf-lib";
 import { getDocument } from "pdfjs-dist/legacy/build/pdf.mjs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { build, type BuildResult } from "../scripts/build.ts";
 import { silentReporter } from "../scripts/report.ts";
 import { fixtureKit, pdfText, tempDir } from "./helpers.ts";
 
 const EPOCH = "1764201600"; // 2025-11-27T00:00:00Z
+// One handout per booklet part, so that the booklet is joined from parts.
+const options = { reporter: silentReporter, baseUrl: "https://kit.example.org/talk-early/", bookletPartSections: 1 };
 let root: string;
 let out: string;
 let first: BuildResult;
@@ -19,7 +21,7 @@ beforeAll(async () => {
   process.env.SOURCE_DATE_EPOCH = EPOCH;
   root = await fixtureKit();
   out = await tempDir();
-  first = await build({ root, outDir: out, reporter: silentReporter, baseUrl: "https://kit.example.org/talk-early/" });
+  first = await build({ ...options, root, outDir: out });
 });
 afterAll(() => {
   if (savedEpoch === undefined) delete process.env.SOURCE_DATE_EPOCH;
@@ -109,27 +111,79 @@ describe("the crisis card", () => {
 });
 
 describe("the kit booklet", () => {
+  // The fixture's booklet is printed one handout per part (bookletPartSections
+  // below) and joined, so these check the joining; the real kit's booklet is
+  // one part, and is checked the same way.
   it("has a bookmark for every handout and a contents page with their real page numbers", async () => {
-    const data = new Uint8Array(await readFile(pdfPath("kit-booklet-a4")));
+    const { outline, pages } = await bookletFacts(pdfPath("kit-booklet-a4"));
+    expect(outline.map((item) => item.title)).toEqual(["Fixture Kit", "Contents", "Fixture lesson: Lesson plan", "Fixture lesson: Family take-home sheet", "Fixture lesson: Pupil worksheet and cards"]);
+    for (const item of outline.slice(2)) {
+      expect(pages[item.page - 1], item.title).toContain(item.title.split(":")[0]!);
+      expect(pages[1], "contents page").toMatch(new RegExp(`${item.title} ${item.page}\\b`));
+    }
+  });
+
+  it("links every contents line to the first page of its handout, across parts", async () => {
+    const { outline, links } = await bookletFacts(pdfPath("kit-booklet-a4"));
+    expect(links).toEqual(outline.slice(2).map((item) => item.page));
+  });
+
+  it("keeps one structure tree: every page's content is tagged, and each handout starts with its heading", async () => {
+    const data = new Uint8Array(await readFile(pdfPath("kit-booklet-letter")));
     const doc = await getDocument({ data, isEvalSupported: false }).promise;
-    const outline = (await doc.getOutline()) ?? [];
-    const titles = outline.map((item) => item.title);
-    expect(titles).toEqual(expect.arrayContaining(["Fixture lesson: Lesson plan", "Fixture lesson: Family take-home sheet", "Fixture lesson: Pupil worksheet and cards"]));
-    const { pages } = await pdfText(pdfPath("kit-booklet-a4"));
-    for (const item of outline.slice(-3)) {
-      const dest = typeof item.dest === "string" ? await doc.getDestination(item.dest) : item.dest;
-      const page = (await doc.getPageIndex(dest![0] as never)) + 1;
-      expect(pages[page - 1], item.title).toContain(item.title.split(":")[0]!);
-      expect(pages[1], "contents page").toMatch(new RegExp(`${item.title} ${page}\\b`));
+    const { outline } = await bookletFacts(pdfPath("kit-booklet-letter"));
+    const starts = new Set(outline.map((item) => item.page));
+    for (let n = 1; n <= doc.numPages; n++) {
+      const roles: string[] = [];
+      let content = 0;
+      const walk = (node: { role?: string; type?: string; children?: unknown[] }) => {
+        if (node.type === "content") content++;
+        if (node.role) roles.push(node.role);
+        for (const child of node.children ?? []) walk(child as typeof node);
+      };
+      walk((await (await doc.getPage(n)).getStructTree()) as never);
+      expect(content, `page ${n}`).toBeGreaterThan(0);
+      if (starts.has(n)) expect(roles, `page ${n}`).toContain("H1");
     }
     await doc.destroy();
   });
+
+  it("is numbered the same way in the real kit, where it is one part", async () => {
+    const file = path.join(inject("kitOut"), "pdf", "en-MY", "kit-booklet-a4.pdf");
+    const { outline, links, pages } = await bookletFacts(file);
+    const sections = outline.slice(2);
+    expect(sections.length).toBeGreaterThan(20);
+    expect(links).toEqual(sections.map((item) => item.page));
+    const contents = pages.slice(1, sections[0]!.page - 1).join(" ");
+    for (const item of sections) expect(contents).toContain(`${item.title} ${item.page}`);
+  });
 });
+
+/** A booklet's bookmarks with their pages, the pages its contents links lead to, and its text. */
+async function bookletFacts(file: string): Promise<{ outline: { title: string; page: number }[]; links: number[]; pages: string[] }> {
+  const data = new Uint8Array(await readFile(file));
+  const doc = await getDocument({ data, isEvalSupported: false }).promise;
+  const pageOf = async (dest: unknown) => {
+    const explicit = typeof dest === "string" ? await doc.getDestination(dest) : dest;
+    return (await doc.getPageIndex((explicit as unknown[])[0] as never)) + 1;
+  };
+  const outline = [];
+  for (const item of (await doc.getOutline()) ?? []) outline.push({ title: item.title, page: await pageOf(item.dest) });
+  const links = [];
+  const contentsEnd = (outline[2]?.page ?? 3) - 1;
+  for (let n = 2; n <= contentsEnd; n++) {
+    for (const annotation of await (await doc.getPage(n)).getAnnotations()) {
+      if (annotation.subtype === "Link") links.push(annotation.dest ? await pageOf(annotation.dest) : -1);
+    }
+  }
+  await doc.destroy();
+  return { outline, links, pages: (await pdfText(file)).pages };
+}
 
 describe("rebuilding", () => {
   it("is byte-identical from scratch with SOURCE_DATE_EPOCH set, PDFs and site alike", async () => {
     const again = await tempDir();
-    await build({ root, outDir: again, reporter: silentReporter, baseUrl: "https://kit.example.org/talk-early/" });
+    await build({ ...options, root, outDir: again });
     const files = (await readdir(path.join(out, "pdf", "en-XX"))).map((f) => `pdf/en-XX/${f}`);
     const site = (await readdir(path.join(out, "site"), { recursive: true })).filter((f) => f.endsWith(".html")).map((f) => `site/${f}`);
     for (const file of [...files, ...site]) {
@@ -139,17 +193,19 @@ describe("rebuilding", () => {
     expect(doc.getCreationDate()?.toISOString()).toBe("2025-11-27T00:00:00.000Z");
   });
 
-  it("prints nothing when nothing changed, and only the edited lesson's handouts and the booklet after an edit", async () => {
+  it("prints nothing when nothing changed, and only the edited lesson's handouts and booklet part after an edit", async () => {
     expect(first.printed).toBe(ALL.length);
-    const noop = await build({ root, outDir: out, reporter: silentReporter, baseUrl: "https://kit.example.org/talk-early/" });
+    const noop = await build({ ...options, root, outDir: out });
     expect(noop.printed).toBe(0);
     expect(noop.cached).toBe(ALL.length);
 
     const lesson = path.join(root, "lessons/en-XX/11-13-fixture-lesson.md");
     const { writeFile } = await import("node:fs/promises");
     await writeFile(lesson, (await readFile(lesson, "utf8")).replace("Stay calm.", "Stay calm and listen."));
-    const edited = await build({ root, outDir: out, reporter: silentReporter, baseUrl: "https://kit.example.org/talk-early/" });
-    // The disclosure block is in the plan only: plan and booklet, in both papers.
+    const edited = await build({ ...options, root, outDir: out });
+    // The disclosure block is in the plan only: plan and booklet, in both
+    // papers; of each booklet, only the part that holds the plan.
     expect(edited.printed).toBe(4);
+    expect(edited.parts).toBe(2);
   });
 });
