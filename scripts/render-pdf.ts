@@ -1,5 +1,6 @@
 // Stage 5: print each handout's page to PDF with one browser and a small
-// pool of reused tabs, then stamp the document's metadata.
+// pool of reused tabs, then stamp the document's metadata. Booklets are
+// printed in parts of bounded size and joined (pdf-merge.ts).
 import { createHash } from "node:crypto";
 import { copyFile, link, mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -120,7 +121,8 @@ export async function renderPdfs(jobs: readonly PdfJob[], options: PdfOptions): 
   const shared = JSON.stringify({ v: CACHE_VERSION, assets, author, subject, dated, browser: options.browserId });
   const result: PdfResult = { printed: 0, cached: 0, parts: 0, used: new Set() };
   const pageCounts = new Map<string, number>();
-  const failures: { label: string; error: unknown }[] = [];
+  const failures: { file: string; message: string }[] = [];
+  const firstLine = (error: unknown) => (error instanceof Error ? error.message.split("\n")[0] : String(error));
   let done = 0;
   const progress = () => options.onProgress?.(++done, jobs.length);
   const tabs = options.concurrency ?? os.availableParallelism();
@@ -147,7 +149,7 @@ export async function renderPdfs(jobs: readonly PdfJob[], options: PdfOptions): 
             await page.close().catch(() => undefined);
             page = await browser.newPage();
             if (attempt === 2) {
-              failures.push({ label: task.label, error });
+              failures.push({ file: task.label, message: `could not print ${task.label} after a retry: ${firstLine(error)}` });
               break;
             }
           }
@@ -264,7 +266,7 @@ export async function renderPdfs(jobs: readonly PdfJob[], options: PdfOptions): 
         await finish(job, key, pages);
       } catch (error) {
         await rm(tmp, { force: true });
-        failures.push({ label: `${job.pdf} (joining its parts)`, error });
+        failures.push({ file: job.pdf, message: `could not join the booklet's ${files.length} parts: ${firstLine(error)}` });
       }
     });
   }
@@ -280,15 +282,8 @@ async function pageCount(pdf: Uint8Array): Promise<number> {
   return countPages(pdf) || (await PDFDocument.load(pdf, { updateMetadata: false })).getPageCount();
 }
 
-function failIf(failures: readonly { label: string; error: unknown }[]): void {
-  if (failures.length === 0) return;
-  throw new KitError(
-    failures.map(({ label, error }) => ({
-      file: label,
-      field: "pdf",
-      message: `could not print ${label} after a retry: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`,
-    })),
-  );
+function failIf(failures: readonly { file: string; message: string }[]): void {
+  if (failures.length) throw new KitError(failures.map(({ file, message }) => ({ file, field: "pdf", message })));
 }
 
 /** Links a cached PDF into place; its page count, or undefined on a miss. */
