@@ -160,10 +160,12 @@ function objectBytes(num: number, obj: PDFObject | string): Buffer {
 
 /**
  * Writes the parts, in order, as one PDF at `outFile` and returns its page
- * count. Parts must be Chromium's tagged PDFs (a Document element at the
- * top of the structure tree); anything else is refused with a reason.
+ * count. A part may still be printing: each is awaited in turn, so joining
+ * keeps pace with the printer. Parts must be Chromium's tagged PDFs (a
+ * Document element at the top of the structure tree); anything else is
+ * refused with a reason.
  */
-export async function mergeParts(parts: readonly string[], outFile: string, options: MergeOptions): Promise<number> {
+export async function mergeParts(parts: readonly (string | Promise<string>)[], outFile: string, options: MergeOptions): Promise<number> {
   const out = await open(outFile, "w");
   try {
     const offsets: number[] = [];
@@ -188,7 +190,8 @@ export async function mergeParts(parts: readonly string[], outFile: string, opti
     let catalogExtras = "";
     let outline: { first?: PDFRef; last?: { num: number; item: PDFDict }; count: number } = { count: 0 };
 
-    for (const [index, file] of parts.entries()) {
+    for (const [index, pending] of parts.entries()) {
+      const file = await pending;
       const doc = await PDFDocument.load(await readFile(file), { updateMetadata: false, parseSpeed: Infinity });
       const part = collect(doc, file);
       const ctx = doc.context;

@@ -106,6 +106,8 @@ interface Task {
   label: string;
   fresh?: boolean;
   run: (page: Page) => Promise<void>;
+  /** Told when the print failed for good. */
+  failed?: (error: unknown) => void;
 }
 
 /**
@@ -150,6 +152,7 @@ export async function renderPdfs(jobs: readonly PdfJob[], options: PdfOptions): 
             page = await browser.newPage();
             if (attempt === 2) {
               failures.push({ file: task.label, message: `could not print ${task.label} after a retry: ${firstLine(error)}` });
+              task.failed?.(error);
               break;
             }
           }
@@ -197,7 +200,7 @@ export async function renderPdfs(jobs: readonly PdfJob[], options: PdfOptions): 
   // Booklets. Each part's numbering comes from the handouts' page counts.
   const partsDir = path.join(options.outDir, ".booklet-parts");
   const parts: Task[] = [];
-  const joins: (() => Promise<void>)[] = [];
+  const joins: Promise<void>[] = [];
   for (const job of jobs.filter((j) => j.booklet)) {
     const layout = job.booklet!;
     const file = path.join(options.outDir, job.pdf);
@@ -241,11 +244,16 @@ export async function renderPdfs(jobs: readonly PdfJob[], options: PdfOptions): 
       continue;
     }
     await mkdir(partsDir, { recursive: true });
-    const files: string[] = [];
+    const files: Promise<string>[] = [];
+    let printFailed = false;
     for (const [i, { html, part }] of settings.entries()) {
       const partFile = path.join(partsDir, `${partKeys[i]}.pdf`);
-      files.push(partFile);
-      if ((await lookup(partKeys[i]!, partFile)) !== undefined) continue;
+      if ((await lookup(partKeys[i]!, partFile)) !== undefined) {
+        files.push(Promise.resolve(partFile));
+        continue;
+      }
+      const printed = settle<string>();
+      files.push(printed.promise);
       parts.push({
         label: html,
         fresh: true,
@@ -254,28 +262,47 @@ export async function renderPdfs(jobs: readonly PdfJob[], options: PdfOptions): 
           await writeFile(partFile, pdf);
           result.parts++;
           if (cacheDir) await storeInCache(partFile, countPages(pdf), cacheDir, partKeys[i]!);
+          printed.resolve(partFile);
+        },
+        failed: (error) => {
+          printFailed = true;
+          printed.reject(error);
         },
       });
     }
+    // Joining starts now and takes each part as soon as it is printed.
     const standIns = new Map(layout.anchors.map((anchor, i) => [anchor, starts[i]!] as const).slice(layout.parts[0]!.sections));
-    joins.push(async () => {
-      const tmp = `${file}.tmp`;
-      try {
-        const pages = await mergeParts(files, tmp, { info: info(job), standIns });
-        await rename(tmp, file);
-        await finish(job, key, pages);
-      } catch (error) {
-        await rm(tmp, { force: true });
-        failures.push({ file: job.pdf, message: `could not join the booklet's ${files.length} parts: ${firstLine(error)}` });
-      }
-    });
+    const tmp = `${file}.tmp`;
+    joins.push(
+      mergeParts(files, tmp, { info: info(job), standIns })
+        .then(async (pages) => {
+          await rename(tmp, file);
+          await finish(job, key, pages);
+        })
+        .catch(async (error: unknown) => {
+          await rm(tmp, { force: true });
+          // A part that could not be printed is reported as such already.
+          if (!printFailed) failures.push({ file: job.pdf, message: `could not join the booklet's ${files.length} parts: ${firstLine(error)}` });
+        }),
+    );
   }
   await runPool(parts);
-  failIf(failures);
-  for (const join of joins) await join();
+  await Promise.all(joins);
   await rm(partsDir, { recursive: true, force: true });
   failIf(failures);
   return result;
+}
+
+/** A promise settled from outside (Promise.withResolvers is Node 22). Marked handled: its joiner may fail first. */
+function settle<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((yes, no) => {
+    resolve = yes;
+    reject = no;
+  });
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
 }
 
 async function pageCount(pdf: Uint8Array): Promise<number> {

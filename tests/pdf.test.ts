@@ -1,11 +1,14 @@
 // The handouts as a printer and a screen reader meet them (#4): real PDFs
 // from a real build, opened with pdf-lib and pdf.js.
-import { readFile, readdir } from "node:fs/promises";
+import { cp, readFile, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { PDFDict, PDFDocument, PDFName, PDFRef } from "pdf-lib";
 import { getDocument } from "pdfjs-dist/legacy/build/pdf.mjs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { launchBrowser } from "../scripts/browser.ts";
 import { build, type BuildResult } from "../scripts/build.ts";
+import type { PdfJob } from "../scripts/model.ts";
+import { renderPdfs } from "../scripts/render-pdf.ts";
 import { silentReporter } from "../scripts/report.ts";
 import { fixtureKit, pdfText, tempDir } from "./helpers.ts";
 
@@ -180,6 +183,51 @@ async function bookletFacts(file: string): Promise<{ outline: { title: string; p
   return { outline, links, pages: (await pdfText(file)).pages };
 }
 
+describe("a page that cannot be printed", () => {
+  // Chromium refuses a 1000-inch page at once ("Printing failed"): a real
+  // print failure, without waiting for a timeout.
+  let site: string;
+  const broken = "print/en-XX/broken.html";
+  beforeAll(async () => {
+    site = await tempDir();
+    await cp(path.join(out, "site"), site, { recursive: true });
+    await writeFile(path.join(site, broken), "<!doctype html><title>Broken</title><style>@page { size: 1000in 1000in }</style><p>Too big.</p>");
+  });
+  const render = async (jobs: PdfJob[], outDir: string, onPage: () => void) => {
+    const running = await launchBrowser();
+    running.browser.on("targetcreated", (target: { type(): string }) => target.type() === "page" && onPage());
+    try {
+      return await renderPdfs(jobs, { browser: async () => running.browser, browserId: "test", siteDir: site, outDir, meta: { author: "A", subject: "S", date: new Date(0) } });
+    } finally {
+      await running.close();
+    }
+  };
+  const job = (name: string) => structuredClone(first.model.pdfs.find((j) => j.name === name)!);
+
+  it("is tried again in a fresh tab, then named in the error", async () => {
+    let tabs = 0;
+    const printing = render([{ ...job("11-13-fixture-lesson-plan-a4"), html: broken }], await tempDir(), () => tabs++);
+    await expect(printing).rejects.toMatchObject({
+      problems: [{ file: broken, field: "pdf", message: expect.stringMatching(/^could not print print\/en-XX\/broken\.html after a retry: .*Printing failed/) }],
+    });
+    // The first tab, a fresh one for the retry, and one more after it failed again.
+    expect(tabs).toBe(3);
+  });
+
+  it("leaves a booklet unjoined when one of its parts fails, and says which part", async () => {
+    const booklet = job("kit-booklet-a4");
+    booklet.booklet!.parts[1]!.html = broken;
+    const outDir = await tempDir();
+    const printing = render([job("11-13-fixture-lesson-plan-a4"), job("11-13-fixture-lesson-family-a4"), job("11-13-fixture-lesson-worksheet-a4"), booklet], outDir, () => undefined);
+    await expect(printing).rejects.toMatchObject({ problems: [{ file: broken, field: "pdf" }] });
+    expect((await readdir(path.join(outDir, "pdf", "en-XX"))).sort()).toEqual([
+      "11-13-fixture-lesson-family-a4.pdf",
+      "11-13-fixture-lesson-plan-a4.pdf",
+      "11-13-fixture-lesson-worksheet-a4.pdf",
+    ]);
+  });
+});
+
 describe("rebuilding", () => {
   it("is byte-identical from scratch with SOURCE_DATE_EPOCH set, PDFs and site alike", async () => {
     const again = await tempDir();
@@ -200,7 +248,6 @@ describe("rebuilding", () => {
     expect(noop.cached).toBe(ALL.length);
 
     const lesson = path.join(root, "lessons/en-XX/11-13-fixture-lesson.md");
-    const { writeFile } = await import("node:fs/promises");
     await writeFile(lesson, (await readFile(lesson, "utf8")).replace("Stay calm.", "Stay calm and listen."));
     const edited = await build({ ...options, root, outDir: out });
     // The disclosure block is in the plan only: plan and booklet, in both
