@@ -49,12 +49,11 @@ interface Collected {
   replaced: Map<PDFRef, number>;
 }
 
-class PartError extends Error {}
 
 function collect(doc: PDFDocument, file: string): Collected {
   const ctx = doc.context;
   const fail = (what: string): never => {
-    throw new PartError(`${file}: ${what}`);
+    throw new Error(`${file}: ${what}`);
   };
   const replaced = new Map<PDFRef, number>();
   const catalogRef = ctx.trailerInfo.Root;
@@ -188,7 +187,7 @@ export async function mergeParts(parts: readonly (string | Promise<string>)[], o
     const dests = new Map<PDFName, string>();
     let lang: PDFObject | undefined;
     let catalogExtras = "";
-    let outline: { first?: PDFRef; last?: { num: number; item: PDFDict }; count: number } = { count: 0 };
+    const outline: { first?: PDFRef; last?: { num: number; item: PDFDict }; count: number } = { count: 0 };
 
     for (const [index, pending] of parts.entries()) {
       const file = await pending;
@@ -201,7 +200,7 @@ export async function mergeParts(parts: readonly (string | Promise<string>)[], o
       const shift = (obj: PDFObject): PDFObject => {
         if (obj instanceof PDFRef) {
           const num = renumber.get(obj);
-          if (num === undefined) throw new PartError(`${file}: refers to ${obj.toString()}, which it does not hold`);
+          if (num === undefined) throw new Error(`${file}: refers to ${obj.toString()}, which it does not hold`);
           return PDFRef.of(num);
         }
         if (obj instanceof PDFDict) for (const [key, value] of obj.entries()) obj.set(key, shift(value));
@@ -262,7 +261,7 @@ export async function mergeParts(parts: readonly (string | Promise<string>)[], o
     }
 
     for (const [anchor, page] of options.standIns) {
-      if (!pages[page - 1]) throw new PartError(`${anchor} should start on page ${page}, but the booklet has ${pages.length}`);
+      if (!pages[page - 1]) throw new Error(`${anchor} should start on page ${page}, but the booklet has ${pages.length}`);
       dests.set(N(anchor), `[${pages[page - 1]!.toString()} /XYZ 0 ${heights[page - 1]} 0]`);
     }
     const ref = (num: number) => `${num} 0 R`;
@@ -291,7 +290,7 @@ export async function mergeParts(parts: readonly (string | Promise<string>)[], o
 
     const xref = [`xref\n0 ${next}\n0000000000 65535 f \n`];
     for (let num = 1; num < next; num++) {
-      if (offsets[num] === undefined) throw new PartError(`object ${num} was never written`);
+      if (offsets[num] === undefined) throw new Error(`object ${num} was never written`);
       xref.push(`${String(offsets[num]).padStart(10, "0")} 00000 n \n`);
     }
     xref.push(`trailer\n<</Size ${next}\n/Root ${ref(ONCE.catalog)}\n/Info ${ref(ONCE.info)}>>\nstartxref\n${written}\n%%EOF\n`);
@@ -302,4 +301,3 @@ export async function mergeParts(parts: readonly (string | Promise<string>)[], o
   }
 }
 
-export { PartError };
