@@ -166,6 +166,15 @@ export async function renderPdfs(jobs: readonly PdfJob[], options: PdfOptions): 
     result.used.add(key);
     return cacheDir ? fromCache(cacheDir, key, file) : undefined;
   };
+  /** Takes a finished PDF from the cache; false on a miss. */
+  const cached = async (job: PdfJob, key: string, file: string) => {
+    const pages = await lookup(key, file);
+    if (pages === undefined) return false;
+    pageCounts.set(job.pdf, pages);
+    result.cached++;
+    progress();
+    return true;
+  };
   const finish = async (job: PdfJob, key: string, pages: number) => {
     pageCounts.set(job.pdf, pages);
     result.printed++;
@@ -178,13 +187,7 @@ export async function renderPdfs(jobs: readonly PdfJob[], options: PdfOptions): 
     const file = path.join(options.outDir, job.pdf);
     await mkdir(path.dirname(file), { recursive: true });
     const key = await cacheKey(options.siteDir, job.html, shared, { paper: job.paper, title: job.title, lang: job.lang });
-    const hit = await lookup(key, file);
-    if (hit !== undefined) {
-      pageCounts.set(job.pdf, hit);
-      result.cached++;
-      progress();
-      continue;
-    }
+    if (await cached(job, key, file)) continue;
     handouts.push({
       label: job.html,
       run: async (page) => {
@@ -222,13 +225,7 @@ export async function renderPdfs(jobs: readonly PdfJob[], options: PdfOptions): 
     const key = createHash("sha256").update(JSON.stringify({ shared, title: job.title, lang: job.lang, partKeys })).digest("hex");
     // Kept even when the booklet is cached, so that an edit reprints only its part.
     if (settings.length > 1) partKeys.forEach((k) => result.used.add(k));
-    const hit = await lookup(key, file);
-    if (hit !== undefined) {
-      pageCounts.set(job.pdf, hit);
-      result.cached++;
-      progress();
-      continue;
-    }
+    if (await cached(job, key, file)) continue;
 
     if (settings.length === 1) {
       parts.push({
