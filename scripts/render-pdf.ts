@@ -181,6 +181,12 @@ export async function renderPdfs(jobs: readonly PdfJob[], options: PdfOptions): 
     if (cacheDir) await storeInCache(path.join(options.outDir, job.pdf), pages, cacheDir, key);
     progress();
   };
+  /** A PDF printed whole: a handout, or a booklet that is one part. */
+  const printWhole = async (page: Page, job: PdfJob, key: string, part?: PartSettings) => {
+    const pdf = await setInfo(await print(page, path.join(options.siteDir, job.html), part), info(job));
+    await writeFile(path.join(options.outDir, job.pdf), pdf);
+    await finish(job, key, await pageCount(pdf));
+  };
 
   const handouts: Task[] = [];
   for (const job of jobs.filter((j) => !j.booklet)) {
@@ -188,14 +194,7 @@ export async function renderPdfs(jobs: readonly PdfJob[], options: PdfOptions): 
     await mkdir(path.dirname(file), { recursive: true });
     const key = await cacheKey(options.siteDir, job.html, shared, { paper: job.paper, title: job.title, lang: job.lang });
     if (await cached(job, key, file)) continue;
-    handouts.push({
-      label: job.html,
-      run: async (page) => {
-        const pdf = await setInfo(await print(page, path.join(options.siteDir, job.html)), info(job));
-        await writeFile(file, pdf);
-        await finish(job, key, await pageCount(pdf));
-      },
-    });
+    handouts.push({ label: job.html, run: (page) => printWhole(page, job, key) });
   }
   await runPool(handouts);
   failIf(failures);
@@ -232,10 +231,8 @@ export async function renderPdfs(jobs: readonly PdfJob[], options: PdfOptions): 
         label: job.html,
         fresh: true,
         run: async (page) => {
-          const pdf = await setInfo(await print(page, path.join(options.siteDir, job.html), settings[0]!.part), info(job));
-          await writeFile(file, pdf);
+          await printWhole(page, job, key, settings[0]!.part);
           result.parts++;
-          await finish(job, key, await pageCount(pdf));
         },
       });
       continue;
