@@ -1,7 +1,7 @@
 // Eleventy only wires things together here; the pipeline lives in scripts/
 // (see scripts/render-site.ts, which runs Eleventy with the kit's data).
 import handlebarsPlugin from "@11ty/eleventy-plugin-handlebars";
-import { createHandlebars } from "./scripts/site-helpers.ts";
+import { createHandlebars } from "./scripts/pipeline/site-helpers.ts";
 
 export default function (eleventyConfig) {
   eleventyConfig.addPlugin(handlebarsPlugin, { eleventyLibraryOverride: createHandlebars() });

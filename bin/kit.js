@@ -4,4 +4,4 @@
 import { register } from "tsx/esm/api";
 
 register();
-await import("../scripts/kit.ts");
+await import("../scripts/cli/kit.ts");

@@ -6,9 +6,9 @@ import { readFile, readdir } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, inject, it } from "vitest";
-import { build } from "../scripts/build.ts";
-import { KitError } from "../scripts/problems.ts";
-import { silentReporter } from "../scripts/report.ts";
+import { build } from "../scripts/pipeline/build.ts";
+import { KitError } from "../scripts/core/problems.ts";
+import { silentReporter } from "../scripts/pipeline/report.ts";
 import { fixtureKit, PROJECT, pdfText, tempDir } from "./helpers.ts";
 
 const run = promisify(execFile);

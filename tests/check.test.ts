@@ -1,11 +1,11 @@
 // The content checks of the curriculum issue (#3), each on a fixture that
 // passes (base) and one that fails.
 import { describe, expect, it } from "vitest";
-import { loadValidKit } from "../scripts/build.ts";
-import { runContentChecks } from "../scripts/check.ts";
-import { loadKit } from "../scripts/load.ts";
-import type { Problem } from "../scripts/problems.ts";
-import { validate } from "../scripts/validate.ts";
+import { loadValidKit } from "../scripts/pipeline/build.ts";
+import { runContentChecks } from "../scripts/pipeline/check.ts";
+import { loadKit } from "../scripts/pipeline/load.ts";
+import type { Problem } from "../scripts/core/problems.ts";
+import { validate } from "../scripts/pipeline/validate.ts";
 import { fixtureKit, PROJECT } from "./helpers.ts";
 
 async function contentProblems(scenario?: string): Promise<Problem[]> {
@@ -42,7 +42,7 @@ describe("content checks", () => {
   });
 
   it("find each kind of typed contact on its own", async () => {
-    const { typedContact } = await import("../scripts/check.ts");
+    const { typedContact } = await import("../scripts/pipeline/check.ts");
     const codes = new Set(["15999"]);
     expect(typedContact("Call 03-7627 2929 now", codes)).toMatch(/phone number/);
     expect(typedContact("Go to takeitdown.ncmec.org", codes)).toMatch(/web address/);

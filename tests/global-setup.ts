@@ -4,8 +4,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
-import { build } from "../scripts/build.ts";
-import { silentReporter } from "../scripts/report.ts";
+import { build } from "../scripts/pipeline/build.ts";
+import { silentReporter } from "../scripts/pipeline/report.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {

@@ -8,10 +8,10 @@ import { promisify } from "node:util";
 import { unzipSync } from "fflate";
 import { PDFDict, PDFDocument, PDFName } from "pdf-lib";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { launchBrowser } from "../scripts/browser.ts";
-import { build, loadValidKit } from "../scripts/build.ts";
-import { silentReporter } from "../scripts/report.ts";
-import { kitStatus, strictProblems } from "../scripts/status.ts";
+import { launchBrowser } from "../scripts/system/browser.ts";
+import { build, loadValidKit } from "../scripts/pipeline/build.ts";
+import { silentReporter } from "../scripts/pipeline/report.ts";
+import { kitStatus, strictProblems } from "../scripts/cli/status.ts";
 import { PROJECT, pdfText, tempDir } from "./helpers.ts";
 
 const run = promisify(execFile);

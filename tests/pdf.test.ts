@@ -5,11 +5,11 @@ import path from "node:path";
 import { PDFDict, PDFDocument, PDFName, PDFRef } from "pdf-lib";
 import { getDocument } from "pdfjs-dist/legacy/build/pdf.mjs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchBrowser } from "../scripts/browser.ts";
-import { build, type BuildResult } from "../scripts/build.ts";
-import type { PdfJob } from "../scripts/model.ts";
-import { renderPdfs } from "../scripts/render-pdf.ts";
-import { silentReporter } from "../scripts/report.ts";
+import { launchBrowser } from "../scripts/system/browser.ts";
+import { build, type BuildResult } from "../scripts/pipeline/build.ts";
+import type { PdfJob } from "../scripts/pipeline/model.ts";
+import { renderPdfs } from "../scripts/pipeline/render-pdf.ts";
+import { silentReporter } from "../scripts/pipeline/report.ts";
 import { fixtureKit, pdfText, tempDir } from "./helpers.ts";
 
 const EPOCH = "1764201600"; // 2025-11-27T00:00:00Z

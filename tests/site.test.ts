@@ -8,7 +8,7 @@ import { pathToFileURL } from "node:url";
 import axe from "axe-core";
 import type { Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchBrowser, type RunningBrowser } from "../scripts/browser.ts";
+import { launchBrowser, type RunningBrowser } from "../scripts/system/browser.ts";
 
 const out = inject("kitOut");
 const site = path.join(out, "site");

@@ -1,10 +1,10 @@
 // Loading and validation on tiny fixture trees: the good one and each
 // broken one named in the pipeline issue (#2).
 import { describe, expect, it } from "vitest";
-import { loadValidKit } from "../scripts/build.ts";
-import { loadKit, parseLesson } from "../scripts/load.ts";
-import { KitError, type Problem } from "../scripts/problems.ts";
-import { validate } from "../scripts/validate.ts";
+import { loadValidKit } from "../scripts/pipeline/build.ts";
+import { loadKit, parseLesson } from "../scripts/pipeline/load.ts";
+import { KitError, type Problem } from "../scripts/core/problems.ts";
+import { validate } from "../scripts/pipeline/validate.ts";
 import { fixtureKit } from "./helpers.ts";
 
 async function problemsOf(scenario: string): Promise<Problem[]> {
@@ -94,7 +94,7 @@ describe("markdown cannot inject HTML or script", () => {
   });
 
   it("escapes raw HTML even if it reached the renderer", async () => {
-    const { renderMarkdown } = await import("../scripts/markdown.ts");
+    const { renderMarkdown } = await import("../scripts/core/markdown.ts");
     const html = renderMarkdown('<script>alert("x")</script>\n\n[a](javascript:alert(1)) <img src=x onerror=y>', {
       lines: new Map(),
       defaultLines: [],

@@ -3,10 +3,10 @@
 // so the site works from file://, from a sub-path and offline.
 import type Token from "markdown-it/lib/token.mjs";
 import QRCode from "qrcode";
-import { contactText } from "./helplines.ts";
-import { blockParams, helplineListHtml, markdown, type MarkdownEnv } from "./markdown.ts";
-import { BANDS, PAPERS, type Band, type Paper, type Variant } from "./schema.ts";
-import { stringList, translator, type Translate } from "./strings.ts";
+import { contactText } from "../core/contacts.ts";
+import { blockParams, helplineListHtml, markdown, type MarkdownEnv } from "../core/markdown.ts";
+import { BANDS, PAPERS, type Band, type Paper, type Variant } from "../core/schema.ts";
+import { stringList, translator, type Translate } from "../core/strings.ts";
 import { statusOf } from "./translations.ts";
 import type { Kit, Lesson, Locale } from "./validate.ts";
 

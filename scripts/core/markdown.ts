@@ -6,7 +6,7 @@ import type StateInline from "markdown-it/lib/rules_inline/state_inline.mjs";
 import markdownItContainer from "markdown-it-container";
 import anchor from "markdown-it-anchor";
 import type { HelpLine } from "./schema.ts";
-import { contactHref, contactHtml, escapeHtml } from "./helplines.ts";
+import { contactHref, contactHtml, escapeHtml } from "./contacts.ts";
 
 /** The block vocabulary of lessons/README.md. */
 export const BLOCKS = ["say", "message", "activity", "note", "card", "worksheet", "disclosure", "helplines"] as const;

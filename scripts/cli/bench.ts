@@ -6,11 +6,11 @@ import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/pr
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { launchBrowser } from "./browser.ts";
+import { launchBrowser } from "../system/browser.ts";
 import { parse } from "yaml";
-import { build, type BuildResult } from "./build.ts";
-import { CONFIG_FILE, LESSONS_DIR, REGIONS_DIR } from "./load.ts";
-import { silentReporter } from "./report.ts";
+import { build, type BuildResult } from "../pipeline/build.ts";
+import { CONFIG_FILE, LESSONS_DIR, REGIONS_DIR } from "../pipeline/load.ts";
+import { silentReporter } from "../pipeline/report.ts";
 
 /**
  * Memory of this process and every process it started (Chromium's too), as

@@ -1,8 +1,8 @@
 // `kit status`: per locale, what is translated, missing, out of date, draft
 // or reviewed, and which help lines its region has and how sure they are.
-import type { Problem } from "./problems.ts";
-import { statusOf, type LessonStatus } from "./translations.ts";
-import type { Kit, Locale } from "./validate.ts";
+import type { Problem } from "../core/problems.ts";
+import { statusOf, type LessonStatus } from "../pipeline/translations.ts";
+import type { Kit, Locale } from "../pipeline/validate.ts";
 
 export interface LocaleStatus {
   code: string;

@@ -7,11 +7,11 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { PDFDocument } from "pdf-lib";
-import { countPages, setInfo, type InfoFields } from "./pdf-info.ts";
-import { mergeParts } from "./pdf-merge.ts";
+import { countPages, setInfo, type InfoFields } from "../pdf/info.ts";
+import { mergeParts } from "../pdf/merge.ts";
 import type { Browser, Page } from "puppeteer-core";
 import { footerContent, type PdfJob } from "./model.ts";
-import { KitError } from "./problems.ts";
+import { KitError } from "../core/problems.ts";
 
 export interface PdfMeta {
   author: string;

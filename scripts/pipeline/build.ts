@@ -3,13 +3,13 @@
 // the PDFs, package (swap into output/, zip each locale), report. Each
 // stage is a module named for it.
 import path from "node:path";
-import { browserId, launchBrowser, type RunningBrowser } from "./browser.ts";
+import { browserId, launchBrowser, type RunningBrowser } from "../system/browser.ts";
 import { writeBundles } from "./bundle.ts";
 import { runContentChecks } from "./check.ts";
 import { loadKit } from "./load.ts";
 import { buildModel, type BuildOptions, type SiteModel } from "./model.ts";
 import { discard, linkPdfsIntoSite, makeStaging, publish } from "./package.ts";
-import { KitError, type Problem } from "./problems.ts";
+import { KitError, type Problem } from "../core/problems.ts";
 import { pruneCache, renderPdfs, type PdfResult } from "./render-pdf.ts";
 import { renderSite } from "./render-site.ts";
 import { consoleReporter, seconds, type Reporter } from "./report.ts";

@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { Browser as BrowserKind, computeExecutablePath, getInstalledBrowsers } from "@puppeteer/browsers";
 import puppeteer, { type Browser } from "puppeteer-core";
-import { KitError } from "./problems.ts";
+import { KitError } from "../core/problems.ts";
 
 /** Flags that work on a locked-down machine with no network but the registries. */
 export const CHROMIUM_FLAGS = [

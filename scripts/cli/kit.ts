@@ -5,13 +5,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { bench } from "./bench.ts";
-import { build, loadValidKit } from "./build.ts";
+import { build, loadValidKit } from "../pipeline/build.ts";
 import { newLocale } from "./new-locale.ts";
-import { formatProblems, KitError } from "./problems.ts";
+import { formatProblems, KitError } from "../core/problems.ts";
 import { formatStatus, kitStatus, strictProblems } from "./status.ts";
 import { screenshots } from "./screenshots.ts";
 
-const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 const USAGE = `Usage: kit <command> [options]
 

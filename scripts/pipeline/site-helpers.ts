@@ -1,8 +1,8 @@
 // Handlebars helpers for the templates. Templates hold no words of their
 // own: every UI string comes through `t` from the locale's strings file.
 import Handlebars from "handlebars";
-import type { Strings } from "./schema.ts";
-import { translator } from "./strings.ts";
+import type { Strings } from "../core/schema.ts";
+import { translator } from "../core/strings.ts";
 
 interface RootData {
   entry: { base: string; locale: string; strings: Strings };

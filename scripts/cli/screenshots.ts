@@ -3,8 +3,8 @@
 import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { launchBrowser } from "./browser.ts";
-import { build } from "./build.ts";
+import { launchBrowser } from "../system/browser.ts";
+import { build } from "../pipeline/build.ts";
 
 const WIDTHS = { phone: 390, desktop: 1280 } as const;
 

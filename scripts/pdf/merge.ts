@@ -13,7 +13,7 @@
 // is in memory at a time.
 import { open, readFile } from "node:fs/promises";
 import { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber, PDFRef, PDFStream, type PDFObject } from "pdf-lib";
-import { infoDictionary, type InfoFields } from "./pdf-info.ts";
+import { infoDictionary, type InfoFields } from "./info.ts";
 
 /** The objects written once for the whole booklet, numbered first. */
 const ONCE = { pages: 1, structRoot: 2, document: 3, parentTree: 4, outlines: 5, dests: 6, catalog: 7, info: 8 } as const;

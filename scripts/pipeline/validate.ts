@@ -3,8 +3,8 @@
 import type Token from "markdown-it/lib/token.mjs";
 import type { z } from "zod";
 import type { KitSource, LessonSource, Parsed } from "./load.ts";
-import { BLOCKS, blockParams, markdown, type BlockName } from "./markdown.ts";
-import type { Problem } from "./problems.ts";
+import { BLOCKS, blockParams, markdown, type BlockName } from "../core/markdown.ts";
+import type { Problem } from "../core/problems.ts";
 import {
   kitConfigSchema,
   lessonSchema,
@@ -22,7 +22,7 @@ import {
   type RegionMeta,
   type Strings,
   type Variant,
-} from "./schema.ts";
+} from "../core/schema.ts";
 
 export interface BlockUse {
   name: BlockName;

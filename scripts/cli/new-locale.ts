@@ -7,10 +7,10 @@
 import { mkdir, readFile, readdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { stringify } from "yaml";
-import { LESSONS_DIR, REGIONS_DIR } from "./load.ts";
-import { KitError } from "./problems.ts";
-import { sourceHash } from "./translations.ts";
-import type { Kit } from "./validate.ts";
+import { LESSONS_DIR, REGIONS_DIR } from "../pipeline/load.ts";
+import { KitError } from "../core/problems.ts";
+import { sourceHash } from "../pipeline/translations.ts";
+import type { Kit } from "../pipeline/validate.ts";
 
 const RTL_LANGUAGES = new Set(["ar", "he", "fa", "ur", "ps", "sd", "ug", "yi", "dv"]);
 

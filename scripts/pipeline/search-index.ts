@@ -2,7 +2,7 @@
 // locale's pages (site/<locale>/pagefind) so a search never mixes kits.
 import path from "node:path";
 import * as pagefind from "pagefind";
-import { KitError } from "./problems.ts";
+import { KitError } from "../core/problems.ts";
 
 export async function buildSearchIndexes(siteDir: string, locales: readonly string[]): Promise<number> {
   let pages = 0;

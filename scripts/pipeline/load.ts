@@ -3,8 +3,8 @@
 import { readFile, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { LineCounter, parseDocument, isNode, type Document } from "yaml";
-import type { Problem } from "./problems.ts";
-import { relativeFile } from "./problems.ts";
+import type { Problem } from "../core/problems.ts";
+import { relativeFile } from "../core/problems.ts";
 
 /** A parsed YAML (or JSON) document that can name the line of any field. */
 export interface Parsed {

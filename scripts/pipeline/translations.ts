@@ -2,7 +2,7 @@
 // source locale (shown with a notice, never silently), and which are out of
 // date because their source changed since they were translated.
 import { createHash } from "node:crypto";
-import type { Problem } from "./problems.ts";
+import type { Problem } from "../core/problems.ts";
 import type { Kit, Lesson, Locale } from "./validate.ts";
 
 /** First 12 hex digits of the sha256 of a source file, as translations record it. */

@@ -1,8 +1,8 @@
 // Stage 3: the content guide's rules, as code. Run by `kit check` and by
 // every build, after the files are known to be well formed.
 import readability from "text-readability";
-import type { Problem } from "./problems.ts";
-import { ADULT_MESSAGES, CORE_MESSAGES, type Band, type MessageId } from "./schema.ts";
+import type { Problem } from "../core/problems.ts";
+import { ADULT_MESSAGES, CORE_MESSAGES, type Band, type MessageId } from "../core/schema.ts";
 import type { Kit, Lesson, Locale, TextRun } from "./validate.ts";
 
 /**
