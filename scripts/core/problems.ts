@@ -15,6 +15,27 @@ export interface Problem {
   rule?: string;
 }
 
+/**
+ * Exit codes of the `kit` command (documented in the README). Each kind of
+ * failure has its own error class, so the CLI never says "bad input" about
+ * a missing browser or a failed print.
+ */
+export const EXIT = {
+  ok: 0,
+  /** A kit file (lesson, config, locale, strings, region) is wrong. */
+  badInput: 1,
+  /** The command line is wrong: unknown command, option or locale. */
+  usage: 2,
+  /** No browser to print with, and none could be installed. */
+  noBrowser: 3,
+  /** The browser could not print a page, or a PDF could not be finished. */
+  printFailed: 4,
+  /** Another build holds the output folder. */
+  busy: 5,
+  /** Anything else: a bug or the machine (disk full, permissions). */
+  failed: 10,
+} as const;
+
 /** Thrown when input is wrong: the CLI prints its problems, never a stack trace. */
 export class KitError extends Error {
   constructor(
@@ -44,4 +65,27 @@ export function formatProblems(problems: Problem[]): string {
   );
   const head = `${problems.length} problem${problems.length === 1 ? "" : "s"} found:`;
   return [head, ...sorted.map((p) => `  ${formatProblem(p)}`)].join("\n");
+}
+
+/** The command line itself is wrong (exit 2): one line, then the usage. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** No browser could be found or installed (exit 3); the message says what to install. */
+export class BrowserMissingError extends Error {
+  override name = "BrowserMissingError";
+}
+
+/** The browser could not print, or a PDF could not be finished (exit 4). */
+export class PrintError extends Error {
+  override name = "PrintError";
+  constructor(readonly failures: { file: string; message: string }[]) {
+    super(`${failures.length} PDF${failures.length === 1 ? "" : "s"} could not be made`);
+  }
+}
+
+/** Another build is running on the same output folder (exit 5). */
+export class BusyError extends Error {
+  override name = "BusyError";
 }
