@@ -97,6 +97,8 @@ describe("markdown cannot inject HTML or script", () => {
     const { renderMarkdown } = await import("../scripts/core/markdown.ts");
     const html = renderMarkdown('<script>alert("x")</script>\n\n[a](javascript:alert(1)) <img src=x onerror=y>', {
       lines: new Map(),
+      roles: new Map(),
+      school: {},
       defaultLines: [],
       t: (key) => key,
       disclosureSteps: [],

@@ -79,7 +79,7 @@ export async function newLocale(root: string, kit: Kit, code: string, from: stri
       name: `TO FILL: country name`,
       paper: source.region.meta.paper,
       checked: "TO FILL: date you checked (YYYY-MM-DD)",
-      main: source.region.meta.main,
+      roles: source.region.meta.roles,
       default: source.region.meta.default,
       crisis: source.region.meta.crisis,
       include: source.region.meta.include,

@@ -5,23 +5,26 @@ import type Token from "markdown-it/lib/token.mjs";
 import type StateInline from "markdown-it/lib/rules_inline/state_inline.mjs";
 import markdownItContainer from "markdown-it-container";
 import anchor from "markdown-it-anchor";
-import type { HelpLine } from "./schema.ts";
+import { BLOCK_NAMES, BLOCKS, isBlockName, type BlockName } from "./blocks.ts";
 import { contactHref, contactHtml, escapeHtml } from "./contacts.ts";
+import { resolveLines, SCHOOL_REF, type LineRole, type SchoolRole } from "./roles.ts";
+import type { HelpLine } from "./schema.ts";
 
-/** The block vocabulary of lessons/README.md. */
-export const BLOCKS = ["say", "message", "activity", "note", "card", "worksheet", "disclosure", "helplines"] as const;
-export type BlockName = (typeof BLOCKS)[number];
+export { BLOCK_NAMES as BLOCKS, type BlockName };
 
-/** What rendering needs from the kit: the region's lines and the locale's words. */
+/** What rendering needs from the kit: the region's lines and roles and the locale's words. */
 export interface MarkdownEnv {
   lines: ReadonlyMap<string, HelpLine>;
+  /** Which lines fill each role, in the locale's region. */
+  roles: ReadonlyMap<LineRole, readonly string[]>;
+  /** Lines (or roles) of a `::: helplines` block that names none. */
   defaultLines: readonly string[];
+  /** How the region's schools name their people (`[[school:counsellor]]`). */
+  school: Partial<Record<SchoolRole, string>>;
   /** Looks up a UI string of the locale. */
   t: (key: string, vars?: Record<string, string>) => string;
   /** The locale's standard disclosure steps. */
   disclosureSteps: readonly string[];
-  /** Filled while rendering: ids of cards and worksheets, for handouts. */
-  blocksSeen?: BlockName[];
 }
 
 export function blockParams(info: string): { name: string; args: string[] } {
@@ -29,40 +32,13 @@ export function blockParams(info: string): { name: string; args: string[] } {
   return { name, args };
 }
 
-function renderBlock(tokens: Token[], idx: number, env: MarkdownEnv): string {
-  const token = tokens[idx]!;
-  const { name, args } = blockParams(token.info);
-  if (token.nesting === -1) {
-    return name === "helplines" || name === "disclosure" ? "</div>\n" : "</div>\n</div>\n";
-  }
-  env.blocksSeen?.push(name as BlockName);
-  const label = (text: string) => `<p class="block-label">${escapeHtml(text)}</p>\n`;
-  switch (name) {
-    case "message": {
-      const id = args[0] ?? "";
-      return `<div class="block block-message" data-message="${escapeHtml(id)}">\n${label(
-        env.t("block.message", { message: env.t(`message.${id}`) }),
-      )}<div class="block-body">\n`;
-    }
-    case "card":
-      return `<div class="block block-card">\n<p class="block-label">${escapeHtml(env.t("block.card"))}: <strong>${escapeHtml(
-        args.join(" "),
-      )}</strong></p>\n<div class="block-body">\n`;
-    case "helplines": {
-      const ids = args.length ? args : env.defaultLines;
-      return `<div class="block block-helplines">\n${label(env.t("block.helplines"))}${helplineListHtml(ids, env)}`;
-    }
-    case "disclosure": {
-      const steps = env.disclosureSteps.map((s) => `<li>${escapeHtml(s)}</li>`).join("\n");
-      return `<div class="block block-disclosure">\n${label(env.t("block.disclosure"))}<ol class="disclosure-steps">\n${steps}\n</ol>\n`;
-    }
-    default:
-      return `<div class="block block-${escapeHtml(name)}">\n${label(env.t(`block.${name}`))}<div class="block-body">\n`;
-  }
+/** Line ids for what a lesson names: ids and roles, in order. */
+export function linesFor(names: readonly string[], env: Pick<MarkdownEnv, "lines" | "roles" | "defaultLines">): string[] {
+  return resolveLines(names.length ? names : env.defaultLines, env.roles, env.lines).ids;
 }
 
-export function helplineListHtml(ids: readonly string[], env: Pick<MarkdownEnv, "lines" | "t">): string {
-  const items = ids.map((id) => {
+export function helplineListHtml(names: readonly string[], env: Pick<MarkdownEnv, "lines" | "roles" | "defaultLines" | "t">): string {
+  const items = linesFor(names, env).map((id) => {
     const line = env.lines.get(id);
     if (!line) return "";
     // An empty slot (kit new-locale) shows as a gap, never as a guess.
@@ -85,13 +61,38 @@ function helplineRef(state: StateInline, silent: boolean): boolean {
   const end = src.indexOf("]]", start + 2);
   if (end < 0) return false;
   const id = src.slice(start + 2, end);
-  if (!/^[a-z0-9-]+$/.test(id)) return false;
+  if (!/^[a-z0-9-]+$/.test(id) && !SCHOOL_REF.test(id)) return false;
   if (!silent) {
     const token = state.push("helpline_ref", "", 0);
     token.content = id;
   }
   state.pos = end + 2;
   return true;
+}
+
+/**
+ * `[[name]]` inline, so that it reads inside a sentence: the service's
+ * short name with its first way to reach it ("Talian Kasih (Call: 15999)"),
+ * the name alone where the name is the number ("988") or where the service
+ * is a place to go ("Police"); `[[school:role]]`, the region's words for
+ * that person.
+ */
+function helplineRefHtml(name: string, env: MarkdownEnv): string {
+  const school = SCHOOL_REF.exec(name);
+  if (school) {
+    const text = env.school[school[1] as SchoolRole];
+    return text ? `<span class="school-role">${escapeHtml(text)}</span>` : escapeHtml(`[[${name}]]`);
+  }
+  const id = resolveLines([name], env.roles, env.lines).ids[0];
+  const line = id ? env.lines.get(id) : undefined;
+  if (!line) return escapeHtml(`[[${name}]]`);
+  const first = line.contacts[0];
+  const strong = `<strong>${escapeHtml(line.short)}</strong>`;
+  const href = first ? contactHref(first) : undefined;
+  const wrap = (html: string) => `<span class="helpline-ref" data-line="${escapeHtml(line.id)}">${html}</span>`;
+  if (!first || !href) return wrap(strong);
+  if (line.short.includes(first.value)) return wrap(`<a href="${escapeHtml(href)}">${strong}</a>`);
+  return wrap(`${strong} (${contactHtml(first, env.t)})`);
 }
 
 // The container plugin's types describe markdown-it's CommonJS build.
@@ -101,10 +102,15 @@ export function createMarkdown(): MarkdownIt {
   // html: true only so that raw HTML is seen as html tokens, which the
   // validator refuses and the renderer escapes; it never reaches a page.
   const md = new MarkdownIt({ html: true, linkify: false, typographer: true });
-  for (const name of BLOCKS) {
+  for (const name of BLOCK_NAMES) {
+    const spec = BLOCKS[name];
     md.use(container, name, {
       validate: (params: string) => blockParams(params).name === name,
-      render: (tokens: Token[], idx: number, _o: unknown, env: MarkdownEnv) => renderBlock(tokens, idx, env),
+      // The close token carries no info: this closure knows whose it is.
+      render: (tokens: Token[], idx: number, _o: unknown, env: MarkdownEnv) =>
+        tokens[idx]!.nesting === 1
+          ? spec.open(blockParams(tokens[idx]!.info).args, { ...env, helplines: (names) => helplineListHtml(names, env) })
+          : spec.close,
     });
   }
   // Any other `::: name` becomes a token of its own so the validator can
@@ -112,25 +118,13 @@ export function createMarkdown(): MarkdownIt {
   md.use(container, "unknown", {
     validate: (params: string) => {
       const { name } = blockParams(params);
-      return name !== "" && !(BLOCKS as readonly string[]).includes(name);
+      return name !== "" && !isBlockName(name);
     },
     render: () => "",
   });
   md.use(anchor, { tabIndex: false });
   md.inline.ruler.before("link", "helpline_ref", helplineRef);
-  md.renderer.rules.helpline_ref = (tokens, idx, _o, env: MarkdownEnv) => {
-    const id = tokens[idx]!.content;
-    const line = env.lines.get(id);
-    if (!line) return escapeHtml(`[[${id}]]`);
-    const first = line.contacts[0];
-    const name = `<strong>${escapeHtml(line.short)}</strong>`;
-    // "988 (Call: 988)" would say the number twice: a name that is the number is the link.
-    if (first && line.short.includes(first.value)) {
-      return `<span class="helpline-ref" data-line="${escapeHtml(id)}"><a href="${escapeHtml(contactHref(first) ?? "")}">${name}</a></span>`;
-    }
-    const contact = first ? ` (${contactHtml(first, env.t)})` : "";
-    return `<span class="helpline-ref" data-line="${escapeHtml(id)}">${name}${contact}</span>`;
-  };
+  md.renderer.rules.helpline_ref = (tokens, idx, _o, env: MarkdownEnv) => helplineRefHtml(tokens[idx]!.content, env);
   const escapeRaw: NonNullable<MarkdownIt["renderer"]["rules"]["html_block"]> = (tokens, idx) =>
     escapeHtml(tokens[idx]!.content);
   md.renderer.rules.html_block = escapeRaw;

@@ -2,6 +2,7 @@
 // validate the files and the TypeScript types are inferred from them, so the
 // two can never drift apart. Field comments double as reference docs.
 import { z } from "zod";
+import { LINE_ROLE_NAMES, LINE_ROLES, SCHOOL_ROLE_NAMES, SCHOOL_ROLES, type LineRole, type SchoolRole } from "./roles.ts";
 
 /** The age bands of the content guide, in teaching order. */
 export const BANDS = ["8-10", "11-13", "14-17", "adults"] as const;
@@ -134,7 +135,7 @@ export type Contact = Omit<z.infer<typeof contactSchema>, "note" | "label"> & { 
 
 const lineSchema = z
   .object({
-    /** Id used by lessons: `[[id]]` and `::: helplines id`. */
+    /** Id used by lessons: `[[id]]` and `::: helplines id` (a role name cannot be an id). */
     id: z.string().regex(/^[a-z0-9-]+$/, "lower-case letters, digits and dashes"),
     /** Full name of the service. */
     name: localized,
@@ -173,23 +174,55 @@ export function localizeLine(line: RegionLine, language: string): HelpLine {
   };
 }
 
+const lineId = z.string().regex(/^[a-z0-9-]+$/, "lower-case letters, digits and dashes");
+/** One line id, or several; always a list once read. */
+const lineIds = z.union([lineId, z.array(lineId)]).transform((v) => (typeof v === "string" ? [v] : v));
+
+/** `roles:` in a region file: which of its lines fills each need a lesson names. */
+const rolesSchema = z
+  .object(Object.fromEntries(LINE_ROLE_NAMES.map((role) => [role, lineIds.optional().describe(LINE_ROLES[role])])) as Record<LineRole, z.ZodOptional<typeof lineIds>>)
+  .strict();
+/** `school:` in a region file: how the region's schools name the people a lesson sends a child to. */
+const schoolSchema = z
+  .object(Object.fromEntries(SCHOOL_ROLE_NAMES.map((role) => [role, localized.optional().describe(SCHOOL_ROLES[role])])) as Record<SchoolRole, z.ZodOptional<typeof localized>>)
+  .strict();
+
+/** A fact about the region (law, reporting duties) that a lesson may not state itself. */
+const noteSchema = z
+  .object({
+    text: localized,
+    source: text,
+    confidence: z.enum(["confirmed", "news-report"]),
+  })
+  .strict();
+
 /** `regions/<CC>.yaml`: help lines and reporting routes, once per region. */
 export const regionSchema = z
   .object({
     region: z.string().regex(/^([A-Z]{2}|INTL)$/),
-    name: text,
+    name: localized,
     /** Paper the website offers first. */
     paper: z.enum(PAPERS).default("a4"),
     /** Date the lines were last checked against their sources. */
     checked: z.union([z.string(), z.date()]).transform((d) => (d instanceof Date ? d.toISOString().slice(0, 10) : d)),
-    /** Line printed in every handout footer. */
-    main: z.string().optional(),
-    /** Lines shown by `::: helplines` with no ids. */
-    default: z.array(z.string()).default([]),
-    /** Lines on the crisis card and the help page, in order. */
-    crisis: z.array(z.string()).default([]),
-    /** Other region files whose lines this region shares (INTL). */
+    /** International calling code, e.g. "+60": makes WhatsApp links (wa.me) from local numbers. */
+    callingCode: z.string().regex(/^\+\d{1,4}$/, 'a plus and digits, such as "+60"').optional(),
+    /** Digit dropped from a local number before the calling code ("0" in Malaysia). */
+    trunkPrefix: z.string().regex(/^\d?$/).default("0"),
+    /** Which line fills each need (see scripts/core/roles.ts): lessons name the need, the region the service. */
+    roles: rolesSchema.default({}),
+    /** How the region's schools name their staff and routes (`[[school:counsellor]]` in lessons). */
+    school: schoolSchema.default({}),
+    /** Lines shown by `::: helplines` with no ids: line ids or roles. */
+    default: z.array(lineId).default([]),
+    /** Lines of the help page and the crisis card, in order: line ids or roles. */
+    crisis: z.array(lineId).default([]),
+    /** Other region files whose lines (and roles, where this file has none) this region shares (INTL). */
     include: z.array(z.string()).default([]),
+    /** Words that belong to this region (its country, festivals, services, school terms): another region's lessons are warned about them. */
+    localTerms: z.array(text).default([]),
+    /** Facts a lesson may not state (law, duties), with their source. */
+    notes: z.array(noteSchema).default([]),
     lines: z.array(lineSchema),
   })
   .strict();

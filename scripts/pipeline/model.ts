@@ -120,6 +120,8 @@ function renderBlocks(body: string, env: MarkdownEnv, names: readonly string[]):
 function markdownEnv(locale: Locale, t: Translate): MarkdownEnv {
   return {
     lines: locale.lines,
+    roles: locale.region.roles,
+    school: locale.school,
     defaultLines: locale.region.meta.default,
     t,
     disclosureSteps: stringList(locale.strings, "disclosure.steps"),
@@ -154,7 +156,9 @@ export async function buildModel(kit: Kit, options: BuildOptions = {}): Promise<
     const t = translator(locale.strings, locale.code);
     const env = markdownEnv(locale, t);
     const region = locale.region;
-    const mainLine = region.meta.main ? locale.lines.get(region.meta.main) : undefined;
+    // The footer's line is the one to call first: it answers at any hour.
+    const firstId = region.roles.get("call-first")?.[0];
+    const mainLine = firstId ? locale.lines.get(firstId) : undefined;
     const mainLineText = mainLine ? `${mainLine.short} ${contactText(mainLine.contacts[0])}` : "";
     const papers = papersFor(locale);
     const common = {

@@ -3,6 +3,7 @@
 // date because their source changed since they were translated.
 import { createHash } from "node:crypto";
 import type { Problem } from "../core/problems.ts";
+import { isLineRole, SCHOOL_REF, type SchoolRole } from "../core/roles.ts";
 import type { Kit, Lesson, Locale } from "./validate.ts";
 
 /** First 12 hex digits of the sha256 of a source file, as translations record it. */
@@ -40,6 +41,13 @@ export function statusOf(lesson: Lesson, source: Locale | undefined): LessonStat
  * lines this locale's region does not have is an error: it would print
  * another country's numbers.
  */
+/** Whether a locale's region has what a lesson names: a line, or a role or school role it fills. */
+function fills(locale: Locale, name: string): boolean {
+  const school = SCHOOL_REF.exec(name);
+  if (school) return Boolean(locale.school[school[1] as SchoolRole]);
+  return locale.lines.has(name) || (isLineRole(name) && Boolean(locale.region.roles.get(name)?.length));
+}
+
 export function addFallbacks(kit: Kit, problems: Problem[]): void {
   const byCode = new Map(kit.locales.map((l) => [l.code, l]));
   for (const locale of kit.locales) {
@@ -52,7 +60,7 @@ export function addFallbacks(kit: Kit, problems: Problem[]): void {
     }
     const have = new Set(locale.lessons.map((l) => l.id));
     for (const lesson of source.lessons.filter((l) => !have.has(l.id) && !l.fallbackFrom)) {
-      const foreign = lesson.helplineIds.filter((id) => !locale.lines.has(id));
+      const foreign = lesson.helplineIds.filter((name) => !fills(locale, name));
       if (foreign.length) {
         problems.push({
           file: `lessons/${locale.code}/${lesson.id}.md`,

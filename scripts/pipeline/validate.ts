@@ -3,8 +3,10 @@
 import type Token from "markdown-it/lib/token.mjs";
 import type { z } from "zod";
 import type { KitSource, LessonSource, Parsed } from "./load.ts";
-import { BLOCKS, blockParams, markdown, type BlockName } from "../core/markdown.ts";
+import { argProblem, BLOCK_NAMES, BLOCKS, isBlockName, type BlockName } from "../core/blocks.ts";
+import { blockParams, markdown } from "../core/markdown.ts";
 import type { Problem } from "../core/problems.ts";
+import { isLineRole, isSchoolRole, LINE_ROLE_NAMES, SCHOOL_REF, SCHOOL_ROLE_NAMES, type LineRole, type SchoolRole } from "../core/roles.ts";
 import {
   kitConfigSchema,
   lessonSchema,
@@ -12,6 +14,7 @@ import {
   MESSAGES,
   regionSchema,
   stringsSchema,
+  localize,
   localizeLine,
   type HelpLine,
   type RegionLine,
@@ -45,7 +48,7 @@ export interface Lesson extends LessonSource {
   runs: TextRun[];
   /** Handouts this lesson produces. */
   variants: Variant[];
-  /** Help line ids the lesson names (`[[id]]` and `::: helplines`). */
+  /** Help lines, line roles and school roles the lesson names (`[[name]]` and `::: helplines`), as written. */
   helplineIds: string[];
   /** Set when the locale lacks this lesson and shows its source locale's instead. */
   fallbackFrom?: string;
@@ -55,6 +58,8 @@ export interface Region {
   meta: RegionMeta;
   /** Own lines and those of included regions, by id, as written (all languages). */
   lines: Map<string, RegionLine>;
+  /** Which lines fill each role: the region's own, else an included region's. */
+  roles: Map<LineRole, string[]>;
 }
 
 export interface Locale {
@@ -64,6 +69,8 @@ export interface Locale {
   region: Region;
   /** The region's lines in this locale's language. */
   lines: Map<string, HelpLine>;
+  /** The region's school roles in this locale's language. */
+  school: Partial<Record<SchoolRole, string>>;
   lessons: Lesson[];
 }
 
@@ -112,42 +119,52 @@ function inlineRuns(token: Token, line: number, block: BlockName | undefined, ru
   }
 }
 
+/** What a lesson body may name: the region's lines, and the roles the kit knows. */
+interface Names {
+  lines: ReadonlyMap<string, unknown>;
+}
+
+/** `::: x` opened on `line` with no `:::` of its own before the next block or the end. */
+function unclosed(token: Token, sourceLines: readonly string[]): boolean {
+  const end = token.map?.[1];
+  return end === undefined || !/^\s*:{3,}\s*$/.test(sourceLines[end] ?? "");
+}
+
 /** Walks the body once: blocks, text runs, and the structural problems. */
-function readBody(
-  source: LessonSource,
-  lines: ReadonlyMap<string, unknown>,
-  problems: Problem[],
-): { blocks: BlockUse[]; runs: TextRun[]; helplineIds: string[] } {
+function readBody(source: LessonSource, names: Names, problems: Problem[]): { blocks: BlockUse[]; runs: TextRun[]; helplineIds: string[] } {
   const tokens = markdown().parse(source.body, {});
+  const sourceLines = source.body.split(/\r?\n/);
   const blocks: BlockUse[] = [];
   const runs: TextRun[] = [];
-  const helplineIds = new Set<string>();
+  const named = new Set<string>();
   const open: BlockName[] = [];
   const at = (token: Token) => (token.map ? token.map[0] + source.bodyLine : source.bodyLine);
   const problem = (line: number, field: string, message: string) => problems.push({ file: source.file, line, field, message });
-
+  const known = () => `a help line (${[...names.lines.keys()].join(", ")}) or a role (${LINE_ROLE_NAMES.join(", ")})`;
+  const checkName = (name: string, line: number, field: string) => {
+    const school = SCHOOL_REF.exec(name);
+    if (school) {
+      if (!isSchoolRole(school[1]!)) problem(line, field, `unknown school role "${school[1]}", expected one of ${SCHOOL_ROLE_NAMES.join(", ")}`);
+    } else if (!names.lines.has(name) && !isLineRole(name)) problem(line, field, `unknown help line "${name}", expected ${known()}`);
+    named.add(name);
+  };
   const checkHref = (href: string, line: number) => {
     if (/^\s*(javascript|data|vbscript|file):/i.test(href)) problem(line, "link", `link to "${href.slice(0, 40)}" is not allowed: use https: addresses from region data`);
   };
   for (const token of tokens) {
     const line = at(token);
     if (token.type === "container_unknown_open") {
-      problem(line, "block", `unknown block "::: ${blockParams(token.info).name}", expected one of ${BLOCKS.join(", ")}`);
+      problem(line, "block", `unknown block "::: ${blockParams(token.info).name}", expected one of ${BLOCK_NAMES.join(", ")}`);
     } else if (token.type.startsWith("container_") && token.type.endsWith("_open")) {
       const { name, args } = blockParams(token.info);
+      if (!isBlockName(name)) continue;
       if (open.length) problem(line, `::: ${name}`, `blocks cannot be nested: "::: ${open.at(-1)}" is still open (close it with ":::" first)`);
-      open.push(name as BlockName);
-      blocks.push({ name: name as BlockName, args, line });
-      if (name === "message") {
-        if (args.length !== 1) problem(line, "::: message", `names exactly one message id, expected one of ${MESSAGES.join(", ")}`);
-        else if (!(MESSAGES as readonly string[]).includes(args[0]!)) problem(line, "::: message", `unknown message id "${args[0]}", expected one of ${MESSAGES.join(", ")}`);
-      }
-      if (name === "card" && args.length === 0) problem(line, "::: card", "a scenario card needs a title after \"::: card\"");
-      if (name === "helplines") {
-        args.forEach((id) => helplineIds.add(id));
-        for (const id of args) if (!lines.has(id)) problem(line, "::: helplines", `unknown help line "${id}", expected one of ${[...lines.keys()].join(", ")}`);
-      }
-      if (!["message", "card", "helplines"].includes(name) && args.length) problem(line, `::: ${name}`, `takes no arguments, found "${args.join(" ")}"`);
+      else if (unclosed(token, sourceLines)) problem(line, `::: ${name}`, `is never closed: end the block with a line holding only ":::"`);
+      open.push(name);
+      blocks.push({ name, args, line });
+      const wrong = argProblem(name, args);
+      if (wrong) problem(line, `::: ${name}`, wrong);
+      if (BLOCKS[name].args === "lines") for (const id of args) checkName(id, line, `::: ${name}`);
     } else if (token.type.startsWith("container_") && token.type.endsWith("_close")) {
       open.pop();
     } else if (token.type === "html_block") {
@@ -156,10 +173,7 @@ function readBody(
       const block = open.at(-1);
       inlineRuns(token, line, block, runs, (child, childLine) => {
         if (child.type === "html_inline") problem(childLine, "html", `raw HTML "${child.content}" is not allowed in lessons`);
-        if (child.type === "helpline_ref") helplineIds.add(child.content);
-        if (child.type === "helpline_ref" && !lines.has(child.content)) {
-          problem(childLine, `[[${child.content}]]`, `unknown help line "${child.content}", expected one of ${[...lines.keys()].join(", ")}`);
-        }
+        if (child.type === "helpline_ref") checkName(child.content, childLine, `[[${child.content}]]`);
         if (child.type === "link_open") checkHref(child.attrGet("href") ?? "", childLine);
       });
       // markdown-it drops links it considers unsafe and leaves them as text.
@@ -167,7 +181,7 @@ function readBody(
       if (unsafe) checkHref(unsafe[1]!, line);
     }
   }
-  return { blocks, runs, helplineIds: [...helplineIds] };
+  return { blocks, runs, helplineIds: [...named] };
 }
 
 function lessonVariants(meta: LessonMeta, blocks: BlockUse[]): Variant[] {
@@ -180,7 +194,7 @@ function lessonVariants(meta: LessonMeta, blocks: BlockUse[]): Variant[] {
 function validateLesson(source: LessonSource, lines: ReadonlyMap<string, unknown>, problems: Problem[]): Lesson | undefined {
   const before = problems.length;
   const meta = check(lessonSchema, source.front, problems);
-  const { blocks, runs, helplineIds } = readBody(source, lines, problems);
+  const { blocks, runs, helplineIds } = readBody(source, { lines }, problems);
   if (!meta) return undefined;
   const problem = (field: string, message: string, line = source.front.lineOf([field])) =>
     problems.push({ file: source.file, line, field, message });
@@ -193,7 +207,7 @@ function validateLesson(source: LessonSource, lines: ReadonlyMap<string, unknown
     problem("messages", `lists "${id}" but the body has no "::: message ${id}" block`);
   }
   for (const b of blocks.filter((b) => b.name === "message" && b.args[0] && !meta.messages.includes(b.args[0] as MessageId))) {
-    if ((MESSAGES as readonly string[]).includes(b.args[0]!)) problem("messages", `the body teaches "${b.args[0]}" (line ${b.line}) but front matter messages does not list it`);
+    if ((MESSAGES as readonly string[]).includes(b.args[0]!)) problem("messages", `the body teaches "${b.args[0]}" (line ${b.line}) but front matter messages does not list it: add it to messages`);
   }
   const seen = new Set<string>();
   for (const id of taught) {
@@ -215,24 +229,61 @@ function resolveRegion(code: string, kit: KitSource, problems: Problem[], cache:
   const meta = check(regionSchema, parsed, problems);
   if (!meta) return undefined;
   const lines = new Map<string, RegionLine>();
+  const roles = new Map<LineRole, string[]>();
   for (const inc of meta.include) {
     const included = resolveRegion(inc, kit, problems, cache);
     if (!included) problems.push({ file: parsed.file, line: parsed.lineOf(["include"]), field: "include", message: `region "${inc}" not found in regions/` });
-    else for (const [id, line] of included.lines) lines.set(id, line);
+    else {
+      for (const [id, line] of included.lines) lines.set(id, line);
+      for (const [role, ids] of included.roles) roles.set(role, ids);
+    }
   }
   meta.lines.forEach((line, i) => {
     if (lines.has(line.id) && !meta.include.length) problems.push({ file: parsed.file, line: parsed.lineOf(["lines", i, "id"]), field: "id", message: `help line "${line.id}" is listed twice` });
     lines.set(line.id, line);
   });
+  meta.lines.forEach((line, i) => {
+    if (isLineRole(line.id)) problems.push({ file: parsed.file, line: parsed.lineOf(["lines", i, "id"]), field: "id", message: `"${line.id}" is the name of a role: give the line its service's own id` });
+  });
+  const known = () => [...lines.keys()].join(", ");
+  for (const [role, ids] of Object.entries(meta.roles) as [LineRole, string[] | undefined][]) {
+    if (!ids) continue;
+    ids.forEach((id, i) => {
+      if (!lines.has(id)) problems.push({ file: parsed.file, line: parsed.lineOf(["roles", role, i]), field: `roles.${role}`, message: `unknown help line "${id}", expected one of ${known()}` });
+    });
+    roles.set(role, ids);
+  }
   for (const key of ["default", "crisis"] as const) {
     meta[key].forEach((id, i) => {
-      if (!lines.has(id)) problems.push({ file: parsed.file, line: parsed.lineOf([key, i]), field: key, message: `unknown help line "${id}", expected one of ${[...lines.keys()].join(", ")}` });
+      if (!lines.has(id) && !isLineRole(id)) problems.push({ file: parsed.file, line: parsed.lineOf([key, i]), field: key, message: `unknown help line or role "${id}", expected one of ${known()}, or a role (${LINE_ROLE_NAMES.join(", ")})` });
     });
   }
-  if (meta.main && !lines.has(meta.main)) problems.push({ file: parsed.file, line: parsed.lineOf(["main"]), field: "main", message: `unknown help line "${meta.main}"` });
-  const region = { meta, lines };
+  const region = { meta, lines, roles };
   cache.set(code, region);
   return region;
+}
+
+/**
+ * A role a lesson names that its locale's region leaves empty, once per
+ * role with every lesson that uses it: filling the region file fixes all.
+ */
+function unfilledRoles(code: string, region: Region, lessons: readonly Lesson[], problems: Problem[]): void {
+  const users = new Map<string, string[]>();
+  for (const lesson of lessons) {
+    for (const name of lesson.helplineIds) {
+      const school = SCHOOL_REF.exec(name);
+      const empty = school ? !region.meta.school[school[1] as SchoolRole] : isLineRole(name) && !region.roles.get(name)?.length;
+      if (empty) users.set(name, [...(users.get(name) ?? []), lesson.id]);
+    }
+  }
+  for (const [name, ids] of users) {
+    const [field, what] = name.startsWith("school:") ? [`school.${name.slice(7)}`, "the school role"] : [`roles.${name}`, "the role"];
+    problems.push({
+      file: `regions/${region.meta.region}.yaml`,
+      field,
+      message: `${what} "${name.replace(/^school:/, "")}" is not filled, and lessons/${code} uses it in ${ids.length} lesson${ids.length === 1 ? "" : "s"} (${ids.join(", ")}): name the line (or words) that fill it`,
+    });
+  }
 }
 
 export interface Validated {
@@ -274,7 +325,9 @@ export function validate(source: KitSource, problems: Problem[] = []): Validated
     }
     if (meta && strings && region) {
       const lines = new Map([...region.lines].map(([id, line]) => [id, localizeLine(line, meta.language)]));
-      locales.push({ code: loc.code, meta, strings, region, lines, lessons: ok });
+      const school = Object.fromEntries(Object.entries(region.meta.school).map(([role, text]) => [role, localize(text, meta.language)]));
+      locales.push({ code: loc.code, meta, strings, region, lines, school, lessons: ok });
+      unfilledRoles(loc.code, region, ok, problems);
     }
   }
   if (problems.length > start || !config) return { problems };

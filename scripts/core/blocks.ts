@@ -1,0 +1,108 @@
+// The block vocabulary of lessons (lessons/README.md), in one place: what
+// each `::: name` takes after its name, how it renders, and which handouts
+// show it besides the plan and the page. The validator, the renderer and
+// the handouts all read this table, so a new block is one entry here.
+import { escapeHtml } from "./contacts.ts";
+import { MESSAGES } from "./schema.ts";
+
+/** What the words after `::: name` are. */
+export type BlockArgs =
+  /** nothing */
+  | "none"
+  /** exactly one message id */
+  | "message"
+  /** a title of one or more words */
+  | "title"
+  /** help-line ids or roles; none means the region's default list */
+  | "lines";
+
+/** What rendering a block needs from the kit (a slice of MarkdownEnv). */
+export interface BlockRenderEnv {
+  t: (key: string, vars?: Record<string, string>) => string;
+  disclosureSteps: readonly string[];
+  /** The help-line list for ids or roles (none: the region's default list). */
+  helplines: (names: readonly string[]) => string;
+}
+
+export interface BlockSpec {
+  args: BlockArgs;
+  /** Handouts that show the block besides the plan and the page (handout variants). */
+  handouts: readonly string[];
+  /** Markup before the block's own text. */
+  open: (args: readonly string[], env: BlockRenderEnv) => string;
+  /** Markup after it: closes exactly what `open` opened. */
+  close: string;
+}
+
+const label = (text: string) => `<p class="block-label">${escapeHtml(text)}</p>\n`;
+/** A labelled box with the block's own text in a body. */
+const boxed = (name: string): Pick<BlockSpec, "open" | "close"> => ({
+  open: (_args, env) => `<div class="block block-${name}">\n${label(env.t(`block.${name}`))}<div class="block-body">\n`,
+  close: "</div>\n</div>\n",
+});
+
+export const BLOCKS = {
+  note: { args: "none", handouts: [], ...boxed("note") },
+  say: { args: "none", handouts: [], ...boxed("say") },
+  message: {
+    args: "message",
+    handouts: ["family"],
+    open: ([id = ""], env) =>
+      `<div class="block block-message" data-message="${escapeHtml(id)}">\n${label(env.t("block.message", { message: env.t(`message.${id}`) }))}<div class="block-body">\n`,
+    close: "</div>\n</div>\n",
+  },
+  activity: { args: "none", handouts: [], ...boxed("activity") },
+  card: {
+    args: "title",
+    handouts: ["worksheet"],
+    open: (args, env) =>
+      `<div class="block block-card">\n<p class="block-label">${escapeHtml(env.t("block.card"))}: <strong>${escapeHtml(args.join(" "))}</strong></p>\n<div class="block-body">\n`,
+    close: "</div>\n</div>\n",
+  },
+  worksheet: { args: "none", handouts: ["worksheet"], ...boxed("worksheet") },
+  disclosure: {
+    args: "none",
+    handouts: [],
+    open: (_args, env) => {
+      const steps = env.disclosureSteps.map((s) => `<li>${escapeHtml(s)}</li>`).join("\n");
+      return `<div class="block block-disclosure">\n${label(env.t("block.disclosure"))}<ol class="disclosure-steps">\n${steps}\n</ol>\n`;
+    },
+    close: "</div>\n",
+  },
+  helplines: {
+    args: "lines",
+    handouts: ["family"],
+    open: (args, env) => `<div class="block block-helplines">\n${label(env.t("block.helplines"))}${env.helplines(args)}`,
+    close: "</div>\n",
+  },
+} satisfies Record<string, BlockSpec>;
+
+export type BlockName = keyof typeof BLOCKS;
+export const BLOCK_NAMES = Object.keys(BLOCKS) as BlockName[];
+
+export function isBlockName(name: string): name is BlockName {
+  return Object.hasOwn(BLOCKS, name);
+}
+
+/** Blocks a handout shows, by its variant. */
+export function blocksFor(variant: string): BlockName[] {
+  return BLOCK_NAMES.filter((name) => (BLOCKS[name].handouts as readonly string[]).includes(variant));
+}
+
+/**
+ * What is wrong with a block's arguments, or undefined. Help-line names are
+ * checked against the region by the validator, which knows it.
+ */
+export function argProblem(name: BlockName, args: readonly string[]): string | undefined {
+  switch (BLOCKS[name].args) {
+    case "none":
+      return args.length ? `takes no arguments, found "${args.join(" ")}"` : undefined;
+    case "message":
+      if (args.length !== 1) return `names exactly one message id, expected one of ${MESSAGES.join(", ")}`;
+      return (MESSAGES as readonly string[]).includes(args[0]!) ? undefined : `unknown message id "${args[0]}", expected one of ${MESSAGES.join(", ")}`;
+    case "title":
+      return args.length ? undefined : `needs a title after "::: ${name}"`;
+    case "lines":
+      return undefined;
+  }
+}
