@@ -69,6 +69,13 @@ export const BLOCKS = {
     },
     close: "</div>\n",
   },
+  /** Where a teacher may end the first of two shorter periods. */
+  split: {
+    args: "none",
+    handouts: [],
+    open: (_args, env) => `<div class="block block-split" role="separator">\n${label(env.t("block.split"))}`,
+    close: "</div>\n",
+  },
   helplines: {
     args: "lines",
     handouts: ["family"],

@@ -65,6 +65,13 @@ export const lessonSchema = z
       .object({
         /** Locale of the source file, e.g. en-MY. */
         source: text,
+        /**
+         * translation: the same lesson in another language, checked by a
+         * fluent speaker; adaptation: the lesson rewritten for another
+         * country (its schools, services, spelling), checked by someone who
+         * knows that country's schools.
+         */
+        kind: z.enum(["translation", "adaptation"]).default("translation"),
         /** sha256 of the source file this was translated from (first 12 hex digits). */
         sourceHash: z.string().regex(/^[0-9a-f]{12}$/, "must be 12 hex digits (kit status prints them)"),
         /** untranslated (a scaffolded copy), draft until a fluent speaker has checked it, then reviewed. */
