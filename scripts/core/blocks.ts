@@ -76,9 +76,10 @@ export const BLOCKS = {
     open: (_args, env) => `<div class="block block-split" role="separator">\n${label(env.t("block.split"))}`,
     close: "</div>\n",
   },
+  // Family sheets print the region's default lines instead, the same on every sheet.
   helplines: {
     args: "lines",
-    handouts: ["family"],
+    handouts: [],
     open: (args, env) => `<div class="block block-helplines">\n${label(env.t("block.helplines"))}${env.helplines(args)}`,
     close: "</div>\n",
   },

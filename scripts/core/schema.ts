@@ -23,9 +23,6 @@ export const ADULT_MESSAGES = ["start-early", "respond-calmly", "know-the-signs"
 export const MESSAGES = [...CORE_MESSAGES, ...ADULT_MESSAGES] as const;
 export type MessageId = (typeof MESSAGES)[number];
 
-/** Handout variants, as they appear in PDF file names. */
-export const VARIANTS = ["plan", "family", "worksheet", "guide"] as const;
-export type Variant = (typeof VARIANTS)[number];
 export const PAPERS = ["a4", "letter"] as const;
 export type Paper = (typeof PAPERS)[number];
 

@@ -1,19 +1,25 @@
-// Stage 3: turn the validated kit into what the templates show: one entry per
-// web page and per print page, and one job per PDF. All URLs are relative,
-// so the site works from file://, from a sub-path and offline.
+// Stage 3: turn the validated kit into what the templates show: one typed
+// entry per web page and per print page, and one job per PDF. All URLs are
+// relative, so the site works from file://, from a sub-path and offline.
+// Every locale is modelled, even in a one-locale build, so that the
+// language switcher and hreflang alternates always know the whole kit.
 import type Token from "markdown-it/lib/token.mjs";
 import QRCode from "qrcode";
+import { blocksFor } from "../core/blocks.ts";
 import { contactText } from "../core/contacts.ts";
+import { BOOKLET, HANDOUTS, handoutStem, type LessonVariant, type Variant } from "../core/handouts.ts";
 import { blockParams, helplineListHtml, markdown, type MarkdownEnv } from "../core/markdown.ts";
-import { BANDS, PAPERS, type Band, type Paper, type Variant } from "../core/schema.ts";
+import { BANDS, PAPERS, type Band, type Paper } from "../core/schema.ts";
 import { stringList, translator, type Translate } from "../core/strings.ts";
 import { statusOf } from "./translations.ts";
 import type { Kit, Lesson, Locale } from "./validate.ts";
 
+export { BOOKLET };
+
 export interface BuildOptions {
   /** Public address of the site, for QR codes and absolute links. */
   baseUrl?: string;
-  /** Build only these locales. */
+  /** Build only these locales (the others are still modelled, for links to them). */
   locales?: string[];
   /** Handouts per booklet part (tests set it low to join parts on a small kit). */
   bookletPartSections?: number;
@@ -30,6 +36,8 @@ export interface PdfJob {
   pdf: string;
   paper: Paper;
   title: string;
+  /** The registry's handout kind, or the booklet. */
+  variant: Variant | typeof BOOKLET;
   /** Booklets only: what render-pdf needs to print them in parts and number them. */
   booklet?: BookletLayout;
 }
@@ -47,34 +55,144 @@ export interface BookletLayout {
   footer: string;
 }
 
-/** One page for a template: everything it shows, already in the right words. */
-export interface Entry {
-  url: string;
-  /** Relative path from this page back to the site root ("" or "../"...). */
-  base: string;
-  kind: string;
+export interface Alternate {
+  code: string;
+  lang: string;
+  name: string;
+  href: string;
+  current: boolean;
+}
+
+/** What every page and print page of a locale shares. */
+interface LocaleCommon {
   lang: string;
   dir: string;
   locale: string;
-  title: string;
-  strings: Record<string, unknown>;
-  [key: string]: unknown;
+  strings: Locale["strings"];
+  kitTitle: string;
+  localeName: string;
+  checked: string;
+  quickExitUrl: string;
+  school: NonNullable<Kit["config"]["school"]>;
+  homeHref: string;
+  helpHref: string;
+  searchHref: string;
 }
 
+interface Placed {
+  url: string;
+  /** Relative path from this page back to the site root ("" or "../"...). */
+  base: string;
+  title: string;
+}
+
+export interface Download {
+  label: string;
+  links: { paper: string; href: string }[];
+}
+
+export interface LessonSummary {
+  id: string;
+  title: string;
+  href: string;
+  minutes: string;
+  messages: { id: string; label: string }[];
+  summary: string;
+  notice: string;
+}
+
+export interface BandView {
+  id: Band;
+  label: string;
+  href: string;
+  count: string;
+  intro: string;
+  lessons: LessonSummary[];
+}
+
+/** A lesson as its page and its handouts show it. */
+export interface LessonView {
+  lesson: {
+    id: string;
+    title: string;
+    band: string;
+    minutes: string;
+    messages: { id: string; label: string }[];
+    summary: string;
+    goals: string[];
+    materials: string[];
+    family?: Lesson["meta"]["family"];
+    html: string;
+  };
+  downloads: Download[];
+  prev?: { title: string; href: string };
+  next?: { title: string; href: string };
+  bandHref: string;
+  notices: string[];
+  contentLang?: string;
+}
+
+export interface PageLink {
+  svg: string;
+  short: string;
+}
+
+interface HelpData {
+  steps: string[];
+  helpLines: string;
+  link?: PageLink;
+}
+
+/** One web page: the union is keyed by `kind`, the partial that lays it out. */
+export type SiteEntry = LocaleCommon &
+  Placed & { indexed: boolean; alternates?: Alternate[] } & (
+    | { kind: "index"; bands: BandView[] }
+    | { kind: "band"; band: BandView }
+    | { kind: "search" }
+    | ({ kind: "help"; downloads: Download[]; privacySteps: string[] } & HelpData)
+    | ({ kind: "lesson" } & LessonView)
+  );
+
+/** A lesson handout's data: the lesson, and the blocks the registry shows on it. */
+export type HandoutData = LessonView & {
+  variantLabel: string;
+  link?: PageLink;
+  /** The lesson's blocks this handout shows (core/blocks.ts), in body order. */
+  blocksHtml: string;
+  /** The region's default lines. */
+  helpLines: string;
+};
+
+/** What a handout section of the booklet shows: the handout itself, unplaced. */
+export type Section = LocaleCommon & { kind: string; title: string; sectionId: string } & (HandoutData | HelpData);
+
+interface BookletData {
+  sections: Section[];
+  cover?: boolean;
+  contentPages?: { id: string; title: string }[][];
+  standIns?: string[];
+}
+
+/** One print page: keyed by `kind`, the print template from the handout registry. */
+export type PrintEntry = LocaleCommon &
+  Placed & { paper: Paper; paperCss: string; footerContent: string } & (
+    | ({ kind: "print-plan" | "print-family" | "print-worksheet" } & HandoutData)
+    | ({ kind: "print-card" } & HelpData)
+    | ({ kind: "print-booklet" } & BookletData)
+  );
+
 export interface SiteModel {
-  site: Entry[];
-  print: Entry[];
+  site: SiteEntry[];
+  print: PrintEntry[];
   pdfs: PdfJob[];
 }
 
-export const CRISIS_CARD = "get-help-now-card";
-export const BOOKLET = "kit-booklet";
 /** Contents entries per page: one line each, so the contents' length is known before printing. */
 export const CONTENTS_PER_PAGE = 28;
 /**
  * Handouts per booklet part. Chromium needs about 1 MB a page to print, so
  * a booklet is printed in parts of this many handouts (about 150 pages)
- * and joined (pdf-merge.ts). The default kit (30 handouts) is one part.
+ * and joined (pdf/merge.ts). The default kit (30 handouts) is one part.
  */
 export const BOOKLET_PART_SECTIONS = 32;
 
@@ -99,17 +217,15 @@ export function footerContent(text: string): string {
 }
 
 function baseFor(url: string): string {
-  const depth = url.split("/").length - 1;
-  return "../".repeat(depth);
+  return "../".repeat(url.split("/").length - 1);
 }
 
 /** Renders only the blocks named, in body order: cards and worksheets for the worksheet. */
 function renderBlocks(body: string, env: MarkdownEnv, names: readonly string[]): string {
   const md = markdown();
-  const tokens = md.parse(body, env);
   const picked: Token[] = [];
   let inside = false;
-  for (const token of tokens) {
+  for (const token of md.parse(body, env)) {
     if (token.type.startsWith("container_") && token.nesting === 1) inside = names.includes(blockParams(token.info).name);
     if (inside) picked.push(token);
     if (token.type.startsWith("container_") && token.nesting === -1) inside = false;
@@ -117,237 +233,266 @@ function renderBlocks(body: string, env: MarkdownEnv, names: readonly string[]):
   return md.renderer.render(picked, md.options, env);
 }
 
-function markdownEnv(locale: Locale, t: Translate): MarkdownEnv {
-  return {
-    lines: locale.lines,
-    roles: locale.region.roles,
-    school: locale.school,
-    defaultLines: locale.region.meta.default,
-    t,
-    disclosureSteps: stringList(locale.strings, "disclosure.steps"),
-  };
-}
-
-export function pdfName(id: string, variant: Variant | "card", paper: Paper): string {
-  return variant === "card" ? `${id}-${paper}` : `${id}-${variant}-${paper}`;
-}
-
-function papersFor(locale: Locale): Paper[] {
-  const first = locale.region.meta.paper;
-  return [first, ...PAPERS.filter((p) => p !== first)];
+export function pdfName(stem: string, paper: Paper): string {
+  return `${stem}-${paper}`;
 }
 
 /** A QR code (inline SVG) and the short address of a page, for handouts. */
-async function pageLink(baseUrl: string | undefined, url: string): Promise<{ svg: string; short: string } | undefined> {
+async function pageLink(baseUrl: string | undefined, url: string): Promise<PageLink | undefined> {
   if (!baseUrl) return undefined;
   const full = new URL(url, baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`).href;
   const svg = await QRCode.toString(full, { type: "svg", margin: 0, errorCorrectionLevel: "M" });
   return { svg, short: full.replace(/^https?:\/\//, "") };
 }
 
-export async function buildModel(kit: Kit, options: BuildOptions = {}): Promise<SiteModel> {
-  const site: Entry[] = [];
-  const print: Entry[] = [];
-  const pdfs: PdfJob[] = [];
-  const locales = kit.locales.filter((l) => !options.locales || options.locales.includes(l.code));
-  const byCode = new Map(kit.locales.map((l) => [l.code, l]));
+/** Everything about one locale that its pages and handouts are made with. */
+class LocaleModel {
+  readonly t: Translate;
+  readonly env: MarkdownEnv;
+  readonly common: LocaleCommon;
+  readonly papers: Paper[];
+  readonly footer: string;
+  readonly sorted: Lesson[];
+  /** Booklet sections, in teaching order, with the stem of the handout each one is. */
+  readonly booklet: { section: Section; stem: string }[] = [];
 
-  for (const locale of locales) {
+  constructor(
+    readonly kit: Kit,
+    readonly locale: Locale,
+    readonly byCode: ReadonlyMap<string, Locale>,
+    readonly out: SiteModel,
+    readonly options: BuildOptions,
+  ) {
     const t = translator(locale.strings, locale.code);
-    const env = markdownEnv(locale, t);
-    const region = locale.region;
-    // The footer's line is the one to call first: it answers at any hour.
-    const firstId = region.roles.get("call-first")?.[0];
-    const mainLine = firstId ? locale.lines.get(firstId) : undefined;
-    const mainLineText = mainLine ? `${mainLine.short} ${contactText(mainLine.contacts[0])}` : "";
-    const papers = papersFor(locale);
-    const common = {
+    this.t = t;
+    this.env = {
+      lines: locale.lines,
+      roles: locale.region.roles,
+      school: locale.school,
+      defaultLines: locale.region.meta.default,
+      t,
+      disclosureSteps: stringList(locale.strings, "disclosure.steps"),
+    };
+    this.common = {
       lang: locale.meta.language,
       dir: locale.meta.dir,
       locale: locale.code,
       strings: locale.strings,
       kitTitle: kit.config.title,
       localeName: locale.meta.name,
-      checked: region.meta.checked,
+      checked: locale.region.meta.checked,
       quickExitUrl: kit.config.quickExitUrl,
       school: kit.config.school ?? {},
       homeHref: `${locale.code}/index.html`,
       helpHref: `${locale.code}/help.html`,
       searchHref: `${locale.code}/search.html`,
     };
-    const source = locale.meta.source ? byCode.get(locale.meta.source) : undefined;
-    /** What a reader must be told about a lesson's language and review, in this locale's words. */
-    const noticesFor = (lesson: Lesson): string[] => {
-      const status = statusOf(lesson, source);
-      const notes: string[] = [];
-      if (status.state === "missing") notes.push(t("translation.missing", { language: byCode.get(status.from ?? "")?.meta.name ?? status.from ?? "" }));
-      if (status.state === "untranslated") notes.push(t("translation.untranslated"));
-      if (status.state === "draft") notes.push(t("translation.draft"));
-      if (status.state === "reviewed") notes.push(t("translation.reviewed", { reviewer: status.reviewer ?? "" }));
-      if (status.outdated) notes.push(t("translation.outdated"));
-      return notes;
-    };
-    const contentLangOf = (lesson: Lesson) =>
-      lesson.fallbackFrom && byCode.get(lesson.fallbackFrom)?.meta.language !== locale.meta.language
-        ? byCode.get(lesson.fallbackFrom)?.meta.language
-        : undefined;
-    const lessonUrl = (id: string) => `${locale.code}/lessons/${id}.html`;
-    const pdfUrl = (name: string) => `pdf/${locale.code}/${name}.pdf`;
-    const messageLabels = (lesson: Lesson) => lesson.meta.messages.map((id) => ({ id, label: t(`message.${id}`) }));
+    const first = locale.region.meta.paper;
+    this.papers = [first, ...PAPERS.filter((p) => p !== first)];
+    // The footer's line is the one to call first: it answers at any hour.
+    const firstId = locale.region.roles.get("call-first")?.[0];
+    const line = firstId ? locale.lines.get(firstId) : undefined;
+    this.footer = t("pdf.footer", { title: kit.config.title, line: line ? `${line.short} ${contactText(line.contacts[0])}` : "" });
+    this.sorted = [...locale.lessons].sort((a, b) => BANDS.indexOf(a.meta.band) - BANDS.indexOf(b.meta.band) || a.meta.order - b.meta.order);
+  }
 
-    const downloads = (variants: (Variant | "card")[], id: string) =>
-      variants.map((variant) => ({
-        label: t(variant === "card" ? "variant.card" : `variant.${variant}`),
-        links: papers.map((paper) => ({ paper: t(`paper.${paper}`), href: pdfUrl(pdfName(id, variant, paper)) })),
-      }));
+  lessonUrl = (id: string) => `${this.locale.code}/lessons/${id}.html`;
+  bandUrl = (band: Band) => `${this.locale.code}/bands/${band}.html`;
+  pdfUrl = (name: string) => `pdf/${this.locale.code}/${name}.pdf`;
+  messageLabels = (lesson: Lesson) => lesson.meta.messages.map((id) => ({ id, label: this.t(`message.${id}`) }));
 
-    const footer = t("pdf.footer", { title: kit.config.title, line: mainLineText });
-    const booklet: Record<string, unknown>[] = [];
-    const sectionStems: string[] = [];
-    const printEntry = (name: string, paper: Paper, kind: string, title: string, data: Record<string, unknown>) => {
-      const url = `print/${locale.code}/${name}.html`;
-      print.push({ ...common, ...data, url, base: baseFor(url), kind, title, paper, paperCss: `assets/paper-${paper}.css`, footerContent: footerContent(footer) });
-      return url;
-    };
-    const addPrint = (stem: string, kind: string, title: string, data: Record<string, unknown>, lesson?: Lesson) => {
+  downloads(variants: readonly Variant[], lessonId?: string): Download[] {
+    return variants.map((variant) => ({
+      label: this.t(`variant.${variant}`),
+      links: this.papers.map((paper) => ({ paper: this.t(`paper.${paper}`), href: this.pdfUrl(pdfName(handoutStem(variant, lessonId), paper)) })),
+    }));
+  }
+
+  /** What a reader must be told about a lesson's language and review, in this locale's words. */
+  noticesFor(lesson: Lesson): string[] {
+    const { t, byCode } = this;
+    const source = this.locale.meta.source ? byCode.get(this.locale.meta.source) : undefined;
+    const status = statusOf(lesson, source);
+    const adaptation = lesson.meta.translation?.kind === "adaptation";
+    const notes: string[] = [];
+    if (status.state === "missing") notes.push(t("translation.missing", { language: byCode.get(status.from ?? "")?.meta.name ?? status.from ?? "" }));
+    if (status.state === "untranslated") notes.push(t("translation.untranslated"));
+    if (status.state === "draft") notes.push(t(adaptation ? "translation.adaptation.draft" : "translation.draft"));
+    if (status.state === "reviewed") notes.push(t(adaptation ? "translation.adaptation.reviewed" : "translation.reviewed", { reviewer: status.reviewer ?? "" }));
+    if (status.outdated) notes.push(t("translation.outdated"));
+    return notes;
+  }
+
+  contentLangOf(lesson: Lesson): string | undefined {
+    const from = lesson.fallbackFrom ? this.byCode.get(lesson.fallbackFrom) : undefined;
+    return from && from.meta.language !== this.locale.meta.language ? from.meta.language : undefined;
+  }
+
+  /** A print page for each paper, and its PDF job; booklet sections are recorded as they come. */
+  addPrint(stem: string, variant: Variant, title: string, data: HandoutData | HelpData): void {
+    const kind = HANDOUTS[variant].template;
+    if (HANDOUTS[variant].inBooklet) {
       // A booklet section is the very same page as the handout, so it takes
       // the same number of pages: that is how the contents get numbered.
-      if (lesson) {
-        booklet.push({ ...common, ...data, kind, title, sectionId: `s-${stem}` });
-        sectionStems.push(stem);
-      }
-      for (const paper of papers) {
-        const name = `${stem}-${paper}`;
-        const url = printEntry(name, paper, kind, title, data);
-        pdfs.push({
-          name,
-          locale: locale.code,
-          lang: locale.meta.language,
-          html: url,
-          pdf: pdfUrl(name),
-          paper,
-          title,
-        });
-      }
-    };
-
-    const sorted = [...locale.lessons].sort(
-      (a, b) => BANDS.indexOf(a.meta.band) - BANDS.indexOf(b.meta.band) || a.meta.order - b.meta.order,
-    );
-    const bandUrl = (band: Band) => `${locale.code}/bands/${band}.html`;
-    const bands = BANDS.map((band: Band) => {
-      const lessons = sorted
-        .filter((l) => l.meta.band === band)
-        .map((l) => ({
-          id: l.id,
-          title: l.meta.title,
-          href: lessonUrl(l.id),
-          minutes: t("lesson.minutes", { minutes: l.meta.duration }),
-          messages: messageLabels(l),
-          summary: l.meta.summary,
-          notice: noticesFor(l).join(" "),
-        }));
-      return { id: band, label: t(`band.${band}`), href: bandUrl(band), count: t("index.count", { count: lessons.length }), intro: t("band.intro"), lessons };
-    }).filter((b) => b.lessons.length);
-
-    const indexData = { ...common, kind: "index", title: t("index.title"), bands, indexed: false };
-    site.push({ ...indexData, url: `${locale.code}/index.html`, base: "../" });
-    if (locale.code === kit.config.defaultLocale) site.push({ ...indexData, url: "index.html", base: "" });
-    for (const band of bands) {
-      const url = band.href;
-      site.push({ ...common, kind: "band", title: band.label, band, url, base: baseFor(url), indexed: false });
+      this.booklet.push({ section: { ...this.common, ...data, kind, title, sectionId: `s-${stem}` } as Section, stem });
     }
-    site.push({ ...common, kind: "search", title: t("search.title"), url: `${locale.code}/search.html`, base: "../", indexed: false });
-
-    const helpLines = helplineListHtml(region.meta.crisis.length ? region.meta.crisis : region.meta.default, env);
-    const helpData = { steps: stringList(locale.strings, "help.steps"), helpLines, link: await pageLink(options.baseUrl, `${locale.code}/help.html`) };
-    site.push({
-      ...common,
-      ...helpData,
-      kind: "help",
-      title: t("help.title"),
-      url: `${locale.code}/help.html`,
-      base: "../",
-      downloads: downloads(["card"], CRISIS_CARD),
-      privacySteps: stringList(locale.strings, "help.privacy.steps"),
-      indexed: true,
-    });
-    addPrint(CRISIS_CARD, "print-card", t("help.title"), helpData);
-
-    for (const lesson of sorted) {
-      const html = markdown().render(lesson.body, env);
-      const inBand = sorted.filter((l) => l.meta.band === lesson.meta.band);
-      const pos = inBand.indexOf(lesson);
-      const near = (l: Lesson | undefined) => (l ? { title: l.meta.title, href: lessonUrl(l.id) } : undefined);
-      const data = {
-        lesson: {
-          id: lesson.id,
-          title: lesson.meta.title,
-          band: t(`band.${lesson.meta.band}`),
-          minutes: t("lesson.minutes", { minutes: lesson.meta.duration }),
-          messages: messageLabels(lesson),
-          summary: lesson.meta.summary,
-          goals: lesson.meta.goals,
-          materials: lesson.meta.materials,
-          family: lesson.meta.family,
-          html,
-        },
-        downloads: downloads(lesson.variants, lesson.id),
-        prev: near(inBand[pos - 1]),
-        next: near(inBand[pos + 1]),
-        bandHref: bandUrl(lesson.meta.band),
-        notices: noticesFor(lesson),
-        contentLang: contentLangOf(lesson),
-      };
-      const url = lessonUrl(lesson.id);
-      site.push({ ...common, ...data, kind: "lesson", title: lesson.meta.title, url, base: baseFor(url), indexed: true });
-      const link = await pageLink(options.baseUrl, url);
-      for (const variant of lesson.variants) {
-        const extra: Record<string, unknown> = { variantLabel: t(`variant.${variant}`), link };
-        if (variant === "family") {
-          extra.messagesHtml = renderBlocks(lesson.body, env, ["message"]);
-          extra.helpLines = helplineListHtml(region.meta.default, env);
-        }
-        if (variant === "worksheet") extra.worksheetHtml = renderBlocks(lesson.body, env, ["worksheet", "card"]);
-        const title = t("handout.title", { title: lesson.meta.title, variant: t(`variant.${variant}`) });
-        addPrint(`${lesson.id}-${variant}`, `print-${variant === "guide" ? "plan" : variant}`, title, { ...data, ...extra }, lesson);
-      }
-    }
-
-    // The whole kit as one booklet: cover, contents, then every handout in
-    // order, printed in parts. The contents list a fixed number of entries
-    // per page, so its length is known; render-pdf fills in the page
-    // numbers. Sections in later parts get stand-in anchors in the first,
-    // so that its contents links exist; joining points them at the section.
-    const contents = booklet.map((section) => ({ id: section.sectionId, title: section.title }));
-    const contentPages = chunk(contents, CONTENTS_PER_PAGE);
-    const groups = chunk(booklet, Math.max(1, options.bookletPartSections ?? BOOKLET_PART_SECTIONS));
-    const later = booklet.slice(groups[0]?.length ?? 0).map((section) => section.sectionId);
-    const bookletTitle = t("booklet.title", { title: kit.config.title });
-    const partData = (sections: unknown[]) => ({ sections, localeName: locale.meta.name });
-    addPrint(BOOKLET, "print-booklet", bookletTitle, { ...partData(groups[0] ?? []), cover: true, contentPages, standIns: later, checked: region.meta.checked });
-    for (const job of pdfs.filter((j) => j.name === `${BOOKLET}-${j.paper}` && j.locale === locale.code)) {
-      const rest = groups.slice(1).map((group, i) => ({
-        html: printEntry(`${BOOKLET}-${job.paper}-part${i + 2}`, job.paper, "print-booklet", bookletTitle, partData(group)),
-        sections: group.length,
-      }));
-      job.booklet = {
-        sections: sectionStems.map((stem) => pdfUrl(`${stem}-${job.paper}`)),
-        anchors: booklet.map((section) => String(section.sectionId)),
-        before: 1 + contentPages.length,
-        parts: [{ html: job.html, sections: groups[0]?.length ?? 0 }, ...rest],
-        footer,
-      };
+    for (const paper of this.papers) {
+      const url = this.placePrint(pdfName(stem, paper), paper, { kind, title, ...data } as PrintBody);
+      this.addJob(pdfName(stem, paper), url, paper, title, variant);
     }
   }
-  linkAlternates(site);
-  return { site, print, pdfs };
+
+  placePrint(name: string, paper: Paper, body: PrintBody): string {
+    const url = `print/${this.locale.code}/${name}.html`;
+    const entry = { ...this.common, ...body, url, base: baseFor(url), paper, paperCss: `assets/paper-${paper}.css`, footerContent: footerContent(this.footer) };
+    this.out.print.push(entry as PrintEntry);
+    return url;
+  }
+
+  addJob(name: string, html: string, paper: Paper, title: string, variant: PdfJob["variant"]): PdfJob {
+    const job: PdfJob = { name, locale: this.locale.code, lang: this.locale.meta.language, html, pdf: this.pdfUrl(name), paper, title, variant };
+    this.out.pdfs.push(job);
+    return job;
+  }
 }
 
-/** Each page links the same page in every other locale (hreflang alternates). */
-function linkAlternates(site: Entry[]): void {
+type PrintBody = { kind: PrintEntry["kind"]; title: string } & (HandoutData | HelpData | BookletData);
+
+function bandViews(m: LocaleModel): BandView[] {
+  return BANDS.map((band) => {
+    const lessons = m.sorted
+      .filter((l) => l.meta.band === band)
+      .map((l) => ({
+        id: l.id,
+        title: l.meta.title,
+        href: m.lessonUrl(l.id),
+        minutes: m.t("lesson.minutes", { minutes: l.meta.duration }),
+        messages: m.messageLabels(l),
+        summary: l.meta.summary,
+        notice: m.noticesFor(l).join(" "),
+      }));
+    return { id: band, label: m.t(`band.${band}`), href: m.bandUrl(band), count: m.t("index.count", { count: lessons.length }), intro: m.t("band.intro"), lessons };
+  }).filter((b) => b.lessons.length);
+}
+
+/** Home, band, search and help pages, and the crisis card. */
+async function localePages(m: LocaleModel): Promise<void> {
+  const { t, common, locale, kit } = m;
+  const site = m.out.site;
+  const bands = bandViews(m);
+  const index = { ...common, kind: "index" as const, title: t("index.title"), bands, indexed: false };
+  site.push({ ...index, url: `${locale.code}/index.html`, base: "../" });
+  if (locale.code === kit.config.defaultLocale) site.push({ ...index, url: "index.html", base: "" });
+  for (const band of bands) site.push({ ...common, kind: "band", title: band.label, band, url: band.href, base: baseFor(band.href), indexed: false });
+  site.push({ ...common, kind: "search", title: t("search.title"), url: `${locale.code}/search.html`, base: "../", indexed: false });
+
+  const region = locale.region.meta;
+  const help: HelpData = {
+    steps: stringList(locale.strings, "help.steps"),
+    helpLines: helplineListHtml(region.crisis.length ? region.crisis : region.default, m.env),
+    link: await pageLink(m.options.baseUrl, `${locale.code}/help.html`),
+  };
+  site.push({
+    ...common,
+    ...help,
+    kind: "help",
+    title: t("help.title"),
+    url: `${locale.code}/help.html`,
+    base: "../",
+    downloads: m.downloads(["card"]),
+    privacySteps: stringList(locale.strings, "help.privacy.steps"),
+    indexed: true,
+  });
+  m.addPrint(handoutStem("card"), "card", t("help.title"), help);
+}
+
+/** A lesson's page, and its handouts as the registry lists them for it. */
+async function lessonPages(m: LocaleModel, lesson: Lesson): Promise<void> {
+  const { t } = m;
+  const inBand = m.sorted.filter((l) => l.meta.band === lesson.meta.band);
+  const pos = inBand.indexOf(lesson);
+  const near = (l: Lesson | undefined) => (l ? { title: l.meta.title, href: m.lessonUrl(l.id) } : undefined);
+  const view: LessonView = {
+    lesson: {
+      id: lesson.id,
+      title: lesson.meta.title,
+      band: t(`band.${lesson.meta.band}`),
+      minutes: t("lesson.minutes", { minutes: lesson.meta.duration }),
+      messages: m.messageLabels(lesson),
+      summary: lesson.meta.summary,
+      goals: lesson.meta.goals,
+      materials: lesson.meta.materials,
+      family: lesson.meta.family,
+      html: markdown().render(lesson.body, m.env),
+    },
+    downloads: m.downloads(lesson.variants, lesson.id),
+    prev: near(inBand[pos - 1]),
+    next: near(inBand[pos + 1]),
+    bandHref: m.bandUrl(lesson.meta.band),
+    notices: m.noticesFor(lesson),
+    contentLang: m.contentLangOf(lesson),
+  };
+  const url = m.lessonUrl(lesson.id);
+  m.out.site.push({ ...m.common, ...view, kind: "lesson", title: lesson.meta.title, url, base: baseFor(url), indexed: true });
+  const link = await pageLink(m.options.baseUrl, url);
+  const helpLines = helplineListHtml(m.locale.region.meta.default, m.env);
+  for (const variant of lesson.variants) {
+    const data: HandoutData = { ...view, variantLabel: t(`variant.${variant}`), link, blocksHtml: renderBlocks(lesson.body, m.env, blocksFor(variant)), helpLines };
+    m.addPrint(handoutStem(variant, lesson.id), variant, t("handout.title", { title: lesson.meta.title, variant: t(`variant.${variant}`) }), data);
+  }
+}
+
+/**
+ * The whole kit as one booklet: cover, contents, then every handout in
+ * order, printed in parts. The contents list a fixed number of entries per
+ * page, so its length is known; render-pdf fills in the page numbers.
+ * Sections in later parts get stand-in anchors in the first, so that its
+ * contents links exist; joining points them at the section.
+ */
+function bookletJobs(m: LocaleModel): void {
+  const sections = m.booklet.map((b) => b.section);
+  const contentPages = chunk(
+    sections.map((s) => ({ id: s.sectionId, title: s.title })),
+    CONTENTS_PER_PAGE,
+  );
+  const groups = chunk(sections, Math.max(1, m.options.bookletPartSections ?? BOOKLET_PART_SECTIONS));
+  const standIns = sections.slice(groups[0]?.length ?? 0).map((s) => s.sectionId);
+  const title = m.t("booklet.title", { title: m.kit.config.title });
+  for (const paper of m.papers) {
+    const name = pdfName(BOOKLET, paper);
+    const first = m.placePrint(name, paper, { kind: "print-booklet", title, sections: groups[0] ?? [], cover: true, contentPages, standIns });
+    const rest = groups.slice(1).map((group, i) => ({
+      html: m.placePrint(`${name}-part${i + 2}`, paper, { kind: "print-booklet", title, sections: group }),
+      sections: group.length,
+    }));
+    m.addJob(name, first, paper, title, BOOKLET).booklet = {
+      sections: m.booklet.map((b) => m.pdfUrl(pdfName(b.stem, paper))),
+      anchors: sections.map((s) => s.sectionId),
+      before: 1 + contentPages.length,
+      parts: [{ html: first, sections: groups[0]?.length ?? 0 }, ...rest],
+      footer: m.footer,
+    };
+  }
+}
+
+export async function buildModel(kit: Kit, options: BuildOptions = {}): Promise<SiteModel> {
+  const all: SiteModel = { site: [], print: [], pdfs: [] };
+  const byCode = new Map(kit.locales.map((l) => [l.code, l]));
+  for (const locale of kit.locales) {
+    const m = new LocaleModel(kit, locale, byCode, all, options);
+    await localePages(m);
+    for (const lesson of m.sorted) await lessonPages(m, lesson);
+    bookletJobs(m);
+  }
+  linkAlternates(all.site);
+  const wanted = (locale: string) => !options.locales || options.locales.includes(locale);
+  return { site: all.site.filter((e) => wanted(e.locale)), print: all.print.filter((e) => wanted(e.locale)), pdfs: all.pdfs.filter((j) => wanted(j.locale)) };
+}
+
+/** Each page links the same page in every locale of the kit (hreflang alternates). */
+function linkAlternates(site: SiteEntry[]): void {
   const urls = new Set(site.map((e) => e.url));
-  const locales = [...new Map(site.map((e) => [e.locale, { code: e.locale, lang: e.lang, name: String((e as { localeName?: string }).localeName ?? e.locale) }])).values()];
+  const locales = [...new Map(site.map((e) => [e.locale, { code: e.locale, lang: e.lang, name: e.localeName }])).values()];
   for (const entry of site) {
     const key = entry.url === "index.html" ? "index.html" : entry.url.slice(entry.locale.length + 1);
     entry.alternates = locales
@@ -355,3 +500,5 @@ function linkAlternates(site: Entry[]): void {
       .map((l) => ({ ...l, href: `${l.code}/${key}`, current: l.code === entry.locale }));
   }
 }
+
+export type { LessonVariant };

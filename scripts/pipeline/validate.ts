@@ -3,7 +3,8 @@
 import type Token from "markdown-it/lib/token.mjs";
 import type { z } from "zod";
 import type { KitSource, LessonSource, Parsed } from "./load.ts";
-import { argProblem, BLOCK_NAMES, BLOCKS, isBlockName, type BlockName } from "../core/blocks.ts";
+import { argProblem, BLOCK_NAMES, BLOCKS, blocksFor, isBlockName, type BlockName } from "../core/blocks.ts";
+import { lessonVariants, type LessonVariant } from "../core/handouts.ts";
 import { blockParams, markdown } from "../core/markdown.ts";
 import type { Problem } from "../core/problems.ts";
 import { isLineRole, isSchoolRole, LINE_ROLE_NAMES, SCHOOL_REF, SCHOOL_ROLE_NAMES, type LineRole, type SchoolRole } from "../core/roles.ts";
@@ -24,7 +25,6 @@ import {
   type MessageId,
   type RegionMeta,
   type Strings,
-  type Variant,
 } from "../core/schema.ts";
 
 export interface BlockUse {
@@ -47,7 +47,7 @@ export interface Lesson extends LessonSource {
   /** Body text by line, outside code, for content checks. */
   runs: TextRun[];
   /** Handouts this lesson produces. */
-  variants: Variant[];
+  variants: LessonVariant[];
   /** Help lines, line roles and school roles the lesson names (`[[name]]` and `::: helplines`), as written. */
   helplineIds: string[];
   /** Set when the locale lacks this lesson and shows its source locale's instead. */
@@ -184,13 +184,6 @@ function readBody(source: LessonSource, names: Names, problems: Problem[]): { bl
   return { blocks, runs, helplineIds: [...named] };
 }
 
-function lessonVariants(meta: LessonMeta, blocks: BlockUse[]): Variant[] {
-  if (meta.band === "adults") return ["guide"];
-  const variants: Variant[] = ["plan", "family"];
-  if (blocks.some((b) => b.name === "card" || b.name === "worksheet")) variants.push("worksheet");
-  return variants;
-}
-
 function validateLesson(source: LessonSource, lines: ReadonlyMap<string, unknown>, problems: Problem[]): Lesson | undefined {
   const before = problems.length;
   const meta = check(lessonSchema, source.front, problems);
@@ -218,7 +211,7 @@ function validateLesson(source: LessonSource, lines: ReadonlyMap<string, unknown
   if (!blocks.some((b) => b.name === "disclosure")) problem("body", "every lesson needs a \"::: disclosure\" block (what to do if a child tells you)", source.bodyLine);
   if (!blocks.some((b) => b.name === "helplines")) problem("body", "every lesson needs a \"::: helplines\" block showing where help is", source.bodyLine);
   if (problems.length > before) return undefined;
-  return { ...source, meta, blocks, runs, helplineIds, variants: lessonVariants(meta, blocks) };
+  return { ...source, meta, blocks, runs, helplineIds, variants: lessonVariants(meta.band, (v) => blocks.some((b) => blocksFor(v).includes(b.name))) };
 }
 
 function resolveRegion(code: string, kit: KitSource, problems: Problem[], cache: Map<string, Region | undefined>): Region | undefined {
