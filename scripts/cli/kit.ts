@@ -1,13 +1,15 @@
 // The `kit` command line (build, check, status, new-locale, screenshots,
 // bench: see USAGE). Bad input prints the problems and exits 1, never a
 // stack trace.
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { bench } from "./bench.ts";
 import { build, loadValidKit } from "../pipeline/build.ts";
 import { newLocale } from "./new-locale.ts";
-import { formatProblems, KitError } from "../core/problems.ts";
+import { BrowserMissingError, BusyError, EXIT, formatProblems, KitError, PrintError, UsageError } from "../core/problems.ts";
+import { CONFIG_FILE, listLocales } from "../pipeline/load.ts";
 import { formatStatus, kitStatus, strictProblems } from "./status.ts";
 import { screenshots } from "./screenshots.ts";
 
@@ -37,25 +39,71 @@ Options:
   --out <dir>        write to this folder instead of output/
   --strict           with check: translations complete and current
   --root <dir>       the folder with kit.config.yaml, lessons/ and regions/ (default: this project)
+  --concurrency <n>  handouts printed at once (default: the machine's cores)
+
+Exit codes: 0 done, 1 a kit file is wrong, 2 the command line is wrong,
+3 no browser to print with, 4 printing failed, 5 another build is running
+on the same output folder, 10 anything else.
 `;
 
+const COMMANDS = ["build", "check", "status", "new-locale", "screenshots", "bench", "help"] as const;
+
+function parseCommandLine(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        locale: { type: "string", multiple: true },
+        "base-url": { type: "string" },
+        strict: { type: "boolean" },
+        from: { type: "string" },
+        region: { type: "string" },
+        out: { type: "string" },
+        root: { type: "string" },
+        concurrency: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    // parseArgs says which option is wrong; say it in one line.
+    throw new UsageError(error instanceof Error ? error.message.split(/\n|\. To specify/)[0]! : String(error));
+  }
+}
+
+/** The command line's own mistakes, found before anything is read or written (exit 2). */
+async function checkCommandLine(command: string | undefined, values: ReturnType<typeof parseCommandLine>["values"], root: string): Promise<void> {
+  if (command !== undefined && !(COMMANDS as readonly string[]).includes(command)) {
+    throw new UsageError(`unknown command "${command}", expected one of ${COMMANDS.join(", ")}`);
+  }
+  if (!(await stat(path.join(root, CONFIG_FILE)).then((s) => s.isFile(), () => false))) {
+    throw new UsageError(`--root ${root}: no ${CONFIG_FILE} there (the folder with kit.config.yaml, lessons/ and regions/)`);
+  }
+  const known = await listLocales(root);
+  for (const code of values.locale ?? []) {
+    if (!known.includes(code)) throw new UsageError(`--locale ${code}: no such locale, expected one of ${known.join(", ")}`);
+  }
+  if (values.out !== undefined && (await stat(values.out).then((s) => !s.isDirectory(), () => false))) {
+    throw new UsageError(`--out ${values.out}: is a file, expected a folder (it is made if missing)`);
+  }
+  if (values.concurrency !== undefined && !/^[1-9]\d*$/.test(values.concurrency)) {
+    throw new UsageError(`--concurrency ${values.concurrency}: expected a whole number of tabs, 1 or more`);
+  }
+  if (values["base-url"] !== undefined && !/^https?:\/\/[^\s]+$/.test(values["base-url"])) {
+    throw new UsageError(`--base-url ${values["base-url"]}: expected an address starting with https:// or http://`);
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      locale: { type: "string", multiple: true },
-      "base-url": { type: "string" },
-      strict: { type: "boolean" },
-      from: { type: "string" },
-      region: { type: "string" },
-      out: { type: "string" },
-      root: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+  const { positionals, values } = parseCommandLine(argv);
   const command = positionals[0];
+  if (values.help || command === "help" || command === undefined) {
+    console.log(USAGE);
+    return EXIT.ok;
+  }
   const root = path.resolve(values.root ?? PROJECT_ROOT);
+  await checkCommandLine(command, values, root);
   const common = { locales: values.locale, baseUrl: values["base-url"] };
   switch (command) {
     case "build":
@@ -85,8 +133,7 @@ async function main(argv: string[]): Promise<number> {
     case "new-locale": {
       const code = positionals[1];
       if (!code || !values.from || !values.region) {
-        console.error(`kit new-locale needs a locale, --from and --region, e.g.\n  npm run kit -- new-locale ta-MY --from en-MY --region MY\n`);
-        return 1;
+        throw new UsageError("kit new-locale needs a locale, --from and --region, e.g. npm run kit -- new-locale ta-MY --from en-MY --region MY");
       }
       const made = await newLocale(root, await loadValidKit(root), code, values.from, values.region);
       console.log(`Created ${made.dir}/ with ${made.lessons} lessons marked untranslated, locale.yaml and strings.json to translate.`);
@@ -94,23 +141,40 @@ async function main(argv: string[]): Promise<number> {
       console.log(`Next: npm run kit -- status, then npm run build -- --locale ${code}`);
       return 0;
     }
-    default:
-      console.log(USAGE);
-      return command && !values.help ? 1 : 0;
   }
+  return EXIT.ok;
+}
+
+/** One message and exit code per kind of failure; never a stack trace (DEBUG=1 shows it). */
+function report(error: unknown): number {
+  if (process.env.DEBUG) console.error(error);
+  if (error instanceof KitError) {
+    console.error(formatProblems(error.problems));
+    console.error("\nNothing was written: the last good output is unchanged.");
+    return EXIT.badInput;
+  }
+  if (error instanceof UsageError) {
+    console.error(`kit: ${error.message}\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  if (error instanceof BrowserMissingError) {
+    console.error(`No browser to print the PDFs with.\n${error.message}\nThe last good output is unchanged.`);
+    return EXIT.noBrowser;
+  }
+  if (error instanceof PrintError) {
+    console.error(`Printing failed:\n${error.failures.map((f) => `  ${f.file}: ${f.message}`).join("\n")}\nThe kit's files are fine; try again, or run with DEBUG=1 and report it. The last good output is unchanged.`);
+    return EXIT.printFailed;
+  }
+  if (error instanceof BusyError) {
+    console.error(error.message);
+    return EXIT.busy;
+  }
+  console.error(`Build failed: ${error instanceof Error ? error.message : String(error)}\nThe last good output is unchanged. Run with DEBUG=1 to see where.`);
+  return EXIT.failed;
 }
 
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
-  if (error instanceof KitError) {
-    console.error(formatProblems(error.problems));
-    console.error("\nNothing was written: the last good output is unchanged.");
-  } else if (error instanceof Error && error.name === "TypeError" && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS")) {
-    console.error(`${error.message}\n\n${USAGE}`);
-  } else {
-    console.error(`Build failed: ${error instanceof Error ? error.message : String(error)}`);
-    if (process.env.DEBUG) console.error(error);
-  }
-  process.exitCode = 1;
+  process.exitCode = report(error);
 }

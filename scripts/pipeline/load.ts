@@ -77,6 +77,19 @@ async function readParsed(file: string, root: string, problems: Problem[]): Prom
     problems.push({ file: rel, message: "file is missing" });
     return { file: rel, data: undefined, lineOf: () => undefined };
   }
+  if (file.endsWith(".json")) {
+    // YAML reads most broken JSON happily (a trailing comma, single quotes):
+    // JSON files are held to JSON, with the line of the first error.
+    try {
+      JSON.parse(text);
+    } catch (error) {
+      const at = /position (\d+)/.exec(error instanceof Error ? error.message : "");
+      const line = at ? text.slice(0, Number(at[1])).split("\n").length : undefined;
+      const reason = (error instanceof Error ? error.message : String(error)).replace(/ in JSON at position \d+.*$/, "");
+      problems.push({ file: rel, line, message: `not valid JSON: ${reason}` });
+      return { file: rel, data: undefined, lineOf: () => undefined };
+    }
+  }
   return parseYaml(text, rel, 1, problems);
 }
 

@@ -2,7 +2,7 @@
 // other (message ids, help line ids, bands), collecting every problem.
 import type Token from "markdown-it/lib/token.mjs";
 import type { z } from "zod";
-import type { KitSource, LessonSource, Parsed } from "./load.ts";
+import type { KitSource, LessonSource, LocaleSource, Parsed } from "./load.ts";
 import { argProblem, BLOCK_NAMES, BLOCKS, blocksFor, isBlockName, type BlockName } from "../core/blocks.ts";
 import { lessonVariants, type LessonVariant } from "../core/handouts.ts";
 import { blockParams, markdown } from "../core/markdown.ts";
@@ -88,6 +88,9 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): string {
     return "expected text but found a YAML mapping: text containing \": \" must be put in quotes";
   }
   if (issue.code === "invalid_value") return `is ${JSON.stringify(value)}, expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+  if (issue.code === "unrecognized_keys" && issue.keys.includes("main") && issue.path.length === 0 && data && typeof data === "object" && "lines" in data) {
+    return "unknown field main: the line in every handout footer is now the call-first role (roles: { call-first: <line id> })";
+  }
   if (issue.code === "unrecognized_keys") return `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}`;
   return issue.message;
 }
@@ -285,44 +288,88 @@ export interface Validated {
 }
 
 /** Checks everything; `kit` is set only when nothing at all is wrong. */
+/** `{name}` placeholders of a UI string (lists: of all their items). */
+function placeholders(value: string | string[]): string[] {
+  const text = Array.isArray(value) ? value.join("\n") : value;
+  return [...new Set([...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!))].sort();
+}
+
+/**
+ * A locale's strings against the default locale's: the same keys, no
+ * unknown ones, and every `{placeholder}` kept (a dropped or renamed one
+ * would print wrong words, or a gap, on every page).
+ */
+function checkStrings(file: Parsed, strings: Strings, reference: { code: string; strings: Strings }, problems: Problem[]): void {
+  const at = (key: string) => file.lineOf([key]);
+  for (const key of Object.keys(reference.strings).filter((k) => !(k in strings))) {
+    problems.push({ file: file.file, field: key, message: `string is missing (${reference.code} has it)` });
+  }
+  for (const [key, value] of Object.entries(strings)) {
+    const expected = reference.strings[key];
+    if (expected === undefined) {
+      problems.push({ file: file.file, line: at(key), field: key, message: `unknown string: ${reference.code} has no "${key}" (a typo, or a key the kit no longer uses)` });
+      continue;
+    }
+    const want = placeholders(expected);
+    const have = placeholders(value);
+    if (want.join() !== have.join()) {
+      const list = (names: string[]) => (names.length ? names.map((n) => `{${n}}`).join(", ") : "none");
+      problems.push({ file: file.file, line: at(key), field: key, message: `placeholders ${list(have)}, expected ${list(want)} as in ${reference.code}: keep them exactly, in any order` });
+    }
+  }
+}
+
+/** A translation names a source locale and lesson that exist. */
+function checkTranslationSources(source: KitSource, locales: readonly Locale[], problems: Problem[]): void {
+  const ids = new Map(source.locales.map((l) => [l.code, new Set(l.lessons.map((x) => x.id))]));
+  for (const locale of locales) {
+    for (const lesson of locale.lessons.filter((l) => l.meta.translation && !l.fallbackFrom)) {
+      const from = lesson.meta.translation!.source;
+      const problem = (message: string) => problems.push({ file: lesson.file, line: lesson.front.lineOf(["translation", "source"]), field: "translation.source", message });
+      if (!ids.has(from)) problem(`no locale "${from}" to translate from, expected one of ${[...ids.keys()].join(", ")}`);
+      else if (!ids.get(from)!.has(lesson.id)) problem(`lessons/${from}/${lesson.id}.md does not exist: a translation keeps its source's file name`);
+    }
+  }
+}
+
+function validateLocale(loc: LocaleSource, source: KitSource, reference: { code: string; strings: Strings } | undefined, regionCache: Map<string, Region | undefined>, problems: Problem[]): Locale | undefined {
+  const meta = check(localeSchema, loc.meta, problems);
+  const strings = check(stringsSchema, loc.strings, problems);
+  const region = meta ? resolveRegion(meta.region, source, problems, regionCache) : undefined;
+  if (meta && !source.regions.has(meta.region)) {
+    problems.push({ file: loc.meta.file, line: loc.meta.lineOf(["region"]), field: "region", message: `no region file regions/${meta.region}.yaml, expected one of ${[...source.regions.keys()].join(", ")}` });
+  }
+  if (strings && reference && reference.code !== loc.code) checkStrings(loc.strings, strings, reference, problems);
+  const lessons = region ? loc.lessons.map((l) => validateLesson(l, region.lines, problems)) : [];
+  const ok = lessons.filter((l): l is Lesson => l !== undefined);
+  const orders = new Map<string, string>();
+  for (const l of ok) {
+    const key = `${l.meta.band}#${l.meta.order}`;
+    if (orders.has(key)) problems.push({ file: l.file, line: l.front.lineOf(["order"]), field: "order", message: `order ${l.meta.order} is also used by ${orders.get(key)} in band ${l.meta.band}` });
+    orders.set(key, l.id);
+  }
+  if (!meta || !strings || !region) return undefined;
+  const lines = new Map([...region.lines].map(([id, line]) => [id, localizeLine(line, meta.language)]));
+  const school = Object.fromEntries(Object.entries(region.meta.school).map(([role, text]) => [role, localize(text, meta.language)]));
+  unfilledRoles(loc.code, region, ok, problems);
+  return { code: loc.code, meta, strings, region, lines, school, lessons: ok };
+}
+
+/** Checks everything; `kit` is set only when nothing at all is wrong. */
 export function validate(source: KitSource, problems: Problem[] = []): Validated {
   const start = problems.length;
   const config = check(kitConfigSchema, source.config, problems);
   const regionCache = new Map<string, Region | undefined>();
-  const reference = source.locales.find((l) => l.code === config?.defaultLocale) ?? source.locales[0];
-  const referenceStrings = reference ? check(stringsSchema, reference.strings, []) : undefined;
+  const referenceSource = source.locales.find((l) => l.code === config?.defaultLocale) ?? source.locales[0];
+  const referenceStrings = referenceSource ? check(stringsSchema, referenceSource.strings, []) : undefined;
+  const reference = referenceSource && referenceStrings ? { code: referenceSource.code, strings: referenceStrings } : undefined;
   if (config && !source.locales.some((l) => l.code === config.defaultLocale)) {
-    problems.push({ file: source.config.file, line: source.config.lineOf(["defaultLocale"]), field: "defaultLocale", message: `no locale "${config.defaultLocale}" in lessons/` });
+    problems.push({ file: source.config.file, line: source.config.lineOf(["defaultLocale"]), field: "defaultLocale", message: `no locale "${config.defaultLocale}" in lessons/, expected one of ${source.locales.map((l) => l.code).join(", ")}` });
   }
-
-  const locales: Locale[] = [];
-  for (const loc of source.locales) {
-    const meta = check(localeSchema, loc.meta, problems);
-    const strings = check(stringsSchema, loc.strings, problems);
-    const region = meta ? resolveRegion(meta.region, source, problems, regionCache) : undefined;
-    if (meta && !source.regions.has(meta.region)) {
-      problems.push({ file: loc.meta.file, line: loc.meta.lineOf(["region"]), field: "region", message: `no region file regions/${meta.region}.yaml` });
-    }
-    if (strings && referenceStrings && loc !== reference) {
-      for (const key of Object.keys(referenceStrings).filter((k) => !(k in strings))) {
-        problems.push({ file: loc.strings.file, field: key, message: `string is missing (${reference!.code} has it)` });
-      }
-    }
-    const lessons = region ? loc.lessons.map((l) => validateLesson(l, region.lines, problems)) : [];
-    const ok = lessons.filter((l): l is Lesson => l !== undefined);
-    const orders = new Map<string, string>();
-    for (const l of ok) {
-      const key = `${l.meta.band}#${l.meta.order}`;
-      if (orders.has(key)) problems.push({ file: l.file, line: l.front.lineOf(["order"]), field: "order", message: `order ${l.meta.order} is also used by ${orders.get(key)} in band ${l.meta.band}` });
-      orders.set(key, l.id);
-    }
-    if (meta && strings && region) {
-      const lines = new Map([...region.lines].map(([id, line]) => [id, localizeLine(line, meta.language)]));
-      const school = Object.fromEntries(Object.entries(region.meta.school).map(([role, text]) => [role, localize(text, meta.language)]));
-      locales.push({ code: loc.code, meta, strings, region, lines, school, lessons: ok });
-      unfilledRoles(loc.code, region, ok, problems);
-    }
-  }
+  // Region files no locale uses are still the kit builder's: check them too.
+  for (const code of source.regions.keys()) resolveRegion(code, source, problems, regionCache);
+  const locales = source.locales.map((loc) => validateLocale(loc, source, reference, regionCache, problems)).filter((l): l is Locale => l !== undefined);
+  checkTranslationSources(source, locales, problems);
   if (problems.length > start || !config) return { problems };
   return { kit: { root: source.root, config, locales }, problems };
 }
