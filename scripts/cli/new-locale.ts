@@ -10,7 +10,8 @@ import { stringify } from "yaml";
 import { LESSONS_DIR, REGIONS_DIR } from "../pipeline/load.ts";
 import { KitError } from "../core/problems.ts";
 import { sourceHash } from "../pipeline/translations.ts";
-import type { Kit } from "../pipeline/validate.ts";
+import { LINE_ROLE_NAMES, LINE_ROLES, SCHOOL_ROLE_NAMES, SCHOOL_ROLES } from "../core/roles.ts";
+import type { Kit, Region } from "../pipeline/validate.ts";
 
 const RTL_LANGUAGES = new Set(["ar", "he", "fa", "ur", "ps", "sd", "ug", "yi", "dv"]);
 
@@ -58,35 +59,63 @@ export async function newLocale(root: string, kit: Kit, code: string, from: stri
   const regionPath = path.join(root, REGIONS_DIR, `${region}.yaml`);
   let regionFile: string | undefined;
   if (!(await exists(regionPath))) {
-    // Only the source region's own lines: shared ones (INTL) come through `include`.
-    const slots = source.region.meta.lines.map((line) => ({
-        id: line.id,
-        name: `TO FILL: the service in ${region} that does what "${line.name}" does in ${source.region.meta.name}`,
-        short: `TO FILL (${line.id})`,
-        for: typeof line.for === "string" ? line.for : (line.for.en ?? Object.values(line.for)[0]!),
-        contacts: [],
-        source: "TO FILL: the page or document where you checked these details, and the date",
-        confidence: "unfilled",
-      }));
-    const head =
-      `# Help lines for ${region}, scaffolded by \`kit new-locale\` from ${source.region.meta.region}.\n` +
-      `# Every slot below is EMPTY: each page and handout shows it as "not filled in yet"\n` +
-      `# until you add contacts from a source you checked. Rename an id, and its\n` +
-      `# references in lessons, if the service is different; delete a slot with no\n` +
-      `# equivalent. Never add a number without a source. See README, "A kit for your country".\n`;
-    const data = {
-      region,
-      name: `TO FILL: country name`,
-      paper: source.region.meta.paper,
-      checked: "TO FILL: date you checked (YYYY-MM-DD)",
-      roles: source.region.meta.roles,
-      default: source.region.meta.default,
-      crisis: source.region.meta.crisis,
-      include: source.region.meta.include,
-      lines: slots,
-    };
-    await writeFile(regionPath, head + stringify(data));
+    await writeFile(regionPath, regionScaffold(region, source.region));
     regionFile = path.relative(root, regionPath);
   }
   return { dir: path.relative(root, dir), lessons: names.length, regionFile };
+}
+
+/**
+ * A region file with one empty slot per role the source region fills with
+ * a line of its own (lines it shares, such as INTL's, stay shared). A slot
+ * says what the role needs, never what the source country's service is:
+ * copying Malaysia's descriptions into another country's file would print
+ * them there.
+ */
+export function regionScaffold(code: string, from: Region): string {
+  const own = new Set(from.meta.lines.map((l) => l.id));
+  const roles: Record<string, string[]> = {};
+  const slots: Record<string, unknown>[] = [];
+  for (const role of LINE_ROLE_NAMES) {
+    const ids = from.roles.get(role) ?? [];
+    const shared = ids.filter((id) => !own.has(id));
+    if (ids.length && !ids.some((id) => own.has(id))) {
+      roles[role] = shared;
+      continue;
+    }
+    const id = `${role}-line`;
+    roles[role] = [id, ...shared];
+    slots.push({
+      id,
+      name: `TO FILL: the service in ${code} that is ${LINE_ROLES[role].split(":")[0]}`,
+      short: "TO FILL",
+      for: `TO FILL: what this service does, in one sentence (the role: ${LINE_ROLES[role]})`,
+      contacts: [],
+      source: "TO FILL: the page or document where you checked these details, and the date",
+      confidence: "unfilled",
+    });
+  }
+  const head =
+    `# Help lines for ${code}, scaffolded by \`kit new-locale\` from ${from.meta.region}.\n` +
+    `# Lessons name a need (a role); this file names the service that fills it.\n` +
+    `# Every slot below is EMPTY: each page and handout shows it as "not filled in yet"\n` +
+    `# until you add contacts from a source you checked. Give each slot the service's\n` +
+    `# own id (and change it in roles: too); list several lines for a role if you have\n` +
+    `# them. Never add a number without a source. See README, "A kit for your country".\n` +
+    `#\n` +
+    `# Fill school: too, in the words your schools use (each reads inside a sentence):\n` +
+    SCHOOL_ROLE_NAMES.map((r) => `#   ${r}: ${SCHOOL_ROLES[r]}\n`).join("") +
+    `# and callingCode (e.g. "+44") so WhatsApp numbers link to wa.me.\n`;
+  const data = {
+    region: code,
+    name: "TO FILL: country name",
+    paper: from.meta.paper,
+    checked: "TO FILL: date you checked (YYYY-MM-DD)",
+    roles,
+    default: from.meta.default,
+    crisis: from.meta.crisis,
+    include: from.meta.include,
+    lines: slots,
+  };
+  return head + stringify(data);
 }

@@ -125,6 +125,8 @@ function inlineRuns(token: Token, line: number, block: BlockName | undefined, ru
 /** What a lesson body may name: the region's lines, and the roles the kit knows. */
 interface Names {
   lines: ReadonlyMap<string, unknown>;
+  /** Lines of other regions, with the roles they fill there: a copied lesson is told which role to name. */
+  elsewhere?: ReadonlyMap<string, { region: string; roles: LineRole[] }>;
 }
 
 /** `::: x` opened on `line` with no `:::` of its own before the next block or the end. */
@@ -143,12 +145,16 @@ function readBody(source: LessonSource, names: Names, problems: Problem[]): { bl
   const open: BlockName[] = [];
   const at = (token: Token) => (token.map ? token.map[0] + source.bodyLine : source.bodyLine);
   const problem = (line: number, field: string, message: string) => problems.push({ file: source.file, line, field, message });
-  const known = () => `a help line (${[...names.lines.keys()].join(", ")}) or a role (${LINE_ROLE_NAMES.join(", ")})`;
+  const known = (name: string) => {
+    const other = names.elsewhere?.get(name);
+    if (other?.roles.length) return `it is a line of regions/${other.region}.yaml: name the need instead, ${other.roles.map((r) => `[[${r}]]`).join(" or ")}`;
+    return `expected a role (${LINE_ROLE_NAMES.join(", ")}) or a line of this locale's region (${[...names.lines.keys()].join(", ")})`;
+  };
   const checkName = (name: string, line: number, field: string) => {
     const school = SCHOOL_REF.exec(name);
     if (school) {
       if (!isSchoolRole(school[1]!)) problem(line, field, `unknown school role "${school[1]}", expected one of ${SCHOOL_ROLE_NAMES.join(", ")}`);
-    } else if (!names.lines.has(name) && !isLineRole(name)) problem(line, field, `unknown help line "${name}", expected ${known()}`);
+    } else if (!names.lines.has(name) && !isLineRole(name)) problem(line, field, `unknown help line "${name}": ${known(name)}`);
     named.add(name);
   };
   const checkHref = (href: string, line: number) => {
@@ -187,10 +193,10 @@ function readBody(source: LessonSource, names: Names, problems: Problem[]): { bl
   return { blocks, runs, helplineIds: [...named] };
 }
 
-function validateLesson(source: LessonSource, lines: ReadonlyMap<string, unknown>, problems: Problem[]): Lesson | undefined {
+function validateLesson(source: LessonSource, names: Names, problems: Problem[]): Lesson | undefined {
   const before = problems.length;
   const meta = check(lessonSchema, source.front, problems);
-  const { blocks, runs, helplineIds } = readBody(source, { lines }, problems);
+  const { blocks, runs, helplineIds } = readBody(source, names, problems);
   if (!meta) return undefined;
   const problem = (field: string, message: string, line = source.front.lineOf([field])) =>
     problems.push({ file: source.file, line, field, message });
@@ -333,6 +339,10 @@ function checkTranslationSources(source: KitSource, locales: readonly Locale[], 
 }
 
 function validateLocale(loc: LocaleSource, source: KitSource, reference: { code: string; strings: Strings } | undefined, regionCache: Map<string, Region | undefined>, problems: Problem[]): Locale | undefined {
+  const elsewhere = new Map<string, { region: string; roles: LineRole[] }>();
+  for (const [code, other] of regionCache) {
+    for (const [role, ids] of other?.roles ?? []) for (const id of ids) elsewhere.set(id, { region: code, roles: [...(elsewhere.get(id)?.roles ?? []), role] });
+  }
   const meta = check(localeSchema, loc.meta, problems);
   const strings = check(stringsSchema, loc.strings, problems);
   const region = meta ? resolveRegion(meta.region, source, problems, regionCache) : undefined;
@@ -340,7 +350,7 @@ function validateLocale(loc: LocaleSource, source: KitSource, reference: { code:
     problems.push({ file: loc.meta.file, line: loc.meta.lineOf(["region"]), field: "region", message: `no region file regions/${meta.region}.yaml, expected one of ${[...source.regions.keys()].join(", ")}` });
   }
   if (strings && reference && reference.code !== loc.code) checkStrings(loc.strings, strings, reference, problems);
-  const lessons = region ? loc.lessons.map((l) => validateLesson(l, region.lines, problems)) : [];
+  const lessons = region ? loc.lessons.map((l) => validateLesson(l, { lines: region.lines, elsewhere }, problems)) : [];
   const ok = lessons.filter((l): l is Lesson => l !== undefined);
   const orders = new Map<string, string>();
   for (const l of ok) {
