@@ -13,6 +13,10 @@ export interface LocaleStatus {
   outdated: string[];
   untranslated: string[];
   region: string;
+  /** When the region's lines were last checked against their sources. */
+  checked: string;
+  /** Which line fills each role. */
+  roles: [string, string[]][];
   lines: { id: string; confidence: string; contacts: number }[];
 }
 
@@ -43,12 +47,23 @@ export function kitStatus(kit: Kit): LocaleStatus[] {
       outdated,
       untranslated,
       region: locale.region.meta.region,
+      checked: locale.region.meta.checked,
+      roles: [...locale.region.roles],
       lines: [...locale.region.lines.values()].map((l) => ({ id: l.id, confidence: l.confidence, contacts: l.contacts.length })),
     };
   });
 }
 
-export function formatStatus(statuses: LocaleStatus[]): string {
+/** A region checked more than a year ago may print numbers that changed since. */
+export function staleCheck(checked: string, today: Date = new Date()): string | undefined {
+  const date = new Date(`${checked}T00:00:00Z`);
+  if (Number.isNaN(date.getTime())) return `its checked date "${checked}" is not a date (YYYY-MM-DD)`;
+  const yearAgo = new Date(today);
+  yearAgo.setUTCFullYear(yearAgo.getUTCFullYear() - 1);
+  return date < yearAgo ? `its lines were last checked on ${checked}, more than a year ago: check every line against its source again before printing` : undefined;
+}
+
+export function formatStatus(statuses: LocaleStatus[], today: Date = new Date()): string {
   const rows = [
     "| locale | from | lessons | translated | draft | reviewed | untranslated | missing | out of date |",
     "|---|---|---|---|---|---|---|---|---|",
@@ -69,7 +84,10 @@ export function formatStatus(statuses: LocaleStatus[]): string {
     const byConfidence = new Map<string, string[]>();
     for (const line of s.lines) byConfidence.set(line.confidence, [...(byConfidence.get(line.confidence) ?? []), line.id]);
     const users = statuses.filter((x) => x.region === region).map((x) => x.code).join(", ");
-    lines.push(`\nRegion ${region} (${users}): ${s.lines.length} help lines`);
+    lines.push(`\nRegion ${region} (${users}): ${s.lines.length} help lines, checked ${s.checked}`);
+    const stale = staleCheck(s.checked, today);
+    if (stale) lines.push(`  WARNING: ${stale}`);
+    lines.push(`  roles: ${s.roles.map(([role, ids]) => `${role} = ${ids.join(", ")}`).join("; ")}`);
     for (const [confidence, ids] of [...byConfidence].sort()) lines.push(`  ${confidence}: ${ids.join(", ")}`);
     const empty = s.lines.filter((l) => l.contacts === 0).map((l) => l.id);
     if (empty.length) lines.push(`  still to fill in (no contact yet): ${empty.join(", ")}`);
