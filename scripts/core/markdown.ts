@@ -92,7 +92,12 @@ function helplineRefHtml(name: string, env: MarkdownEnv): string {
   const wrap = (html: string) => `<span class="helpline-ref" data-line="${escapeHtml(line.id)}">${html}</span>`;
   if (!first || !href) return wrap(strong);
   if (line.short.includes(first.value)) return wrap(`<a href="${escapeHtml(href)}">${strong}</a>`);
-  return wrap(`${strong} (${contactHtml(first, env.t)})`);
+  // Inside a sentence, brackets never nest: a label that has its own
+  // ("1-800-422-4453 (1-800-4-A-CHILD)") gives way to the number, and a
+  // note follows a comma.
+  const text = first.label && !first.label.includes("(") ? first.label : first.value;
+  const note = first.note ? `, ${escapeHtml(first.note)}` : "";
+  return wrap(`${strong} (<a href="${escapeHtml(href)}">${escapeHtml(text)}</a>${note})`);
 }
 
 // The container plugin's types describe markdown-it's CommonJS build.
