@@ -77,6 +77,8 @@ interface LocaleCommon {
   homeHref: string;
   helpHref: string;
   searchHref: string;
+  /** Set while a translated or adapted locale is not reviewed: every page and handout says so. */
+  localeNotice?: string;
 }
 
 interface Placed {
@@ -286,6 +288,7 @@ class LocaleModel {
       homeHref: `${locale.code}/index.html`,
       helpHref: `${locale.code}/help.html`,
       searchHref: `${locale.code}/search.html`,
+      localeNotice: localeNotice(locale, t),
     };
     const first = locale.region.meta.paper;
     this.papers = [first, ...PAPERS.filter((p) => p !== first)];
@@ -354,6 +357,19 @@ class LocaleModel {
     this.out.pdfs.push(job);
     return job;
   }
+}
+
+/**
+ * A translated or adapted locale that is not wholly reviewed says so on
+ * every page and handout, not only on its lessons: its help page, crisis
+ * card and region texts are translated too.
+ */
+function localeNotice(locale: Locale, t: Translate): string | undefined {
+  if (!locale.meta.source) return undefined;
+  const records = locale.lessons.map((l) => l.meta.translation);
+  if (records.length && records.every((r) => r?.status === "reviewed")) return undefined;
+  const adapted = records.some((r) => r?.kind === "adaptation");
+  return t(adapted ? "locale.adaptation.draft" : "locale.draft");
 }
 
 type PrintBody = { kind: PrintEntry["kind"]; title: string } & (HandoutData | HelpData | BookletData);
