@@ -33,7 +33,10 @@ function renderBlock(tokens: Token[], idx: number, env: MarkdownEnv): string {
   const token = tokens[idx]!;
   const { name, args } = blockParams(token.info);
   if (token.nesting === -1) {
-    return name === "helplines" || name === "disclosure" ? "</div>\n" : "</div>\n</div>\n";
+    // A close token has no info: its block's name is only in its type
+    // (container_<name>_close). helplines and disclosure open one div.
+    const closing = token.type.slice("container_".length, -"_close".length);
+    return closing === "helplines" || closing === "disclosure" ? "</div>\n" : "</div>\n</div>\n";
   }
   env.blocksSeen?.push(name as BlockName);
   const label = (text: string) => `<p class="block-label">${escapeHtml(text)}</p>\n`;
