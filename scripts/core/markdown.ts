@@ -6,7 +6,7 @@ import type StateInline from "markdown-it/lib/rules_inline/state_inline.mjs";
 import markdownItContainer from "markdown-it-container";
 import anchor from "markdown-it-anchor";
 import type { HelpLine } from "./schema.ts";
-import { contactHref, contactHtml, escapeHtml } from "./contacts.ts";
+import { contactHref, contactHtml, escapeHtml, telClass } from "./contacts.ts";
 
 /** The block vocabulary of lessons/README.md. */
 export const BLOCKS = ["say", "message", "activity", "note", "card", "worksheet", "disclosure", "helplines"] as const;
@@ -129,7 +129,8 @@ export function createMarkdown(): MarkdownIt {
     const name = `<strong>${escapeHtml(line.short)}</strong>`;
     // "988 (Call: 988)" would say the number twice: a name that is the number is the link.
     if (first && line.short.includes(first.value)) {
-      return `<span class="helpline-ref" data-line="${escapeHtml(id)}"><a href="${escapeHtml(contactHref(first) ?? "")}">${name}</a></span>`;
+      const href = contactHref(first) ?? "";
+      return `<span class="helpline-ref" data-line="${escapeHtml(id)}"><a${telClass(href)} href="${escapeHtml(href)}">${name}</a></span>`;
     }
     const contact = first ? ` (${contactHtml(first, env.t)})` : "";
     return `<span class="helpline-ref" data-line="${escapeHtml(id)}">${name}${contact}</span>`;
