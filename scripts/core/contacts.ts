@@ -31,11 +31,20 @@ export function contactHref(c: Contact): string | undefined {
   }
 }
 
+/**
+ * Numbers stay on one line (the stylesheets' `.tel`), printed exactly as the
+ * region file gives them: non-breaking hyphens would change what a reader
+ * copies into a phone.
+ */
+export function telClass(href: string | undefined): string {
+  return href && /^(tel|sms):/.test(href) ? ' class="tel"' : "";
+}
+
 /** One contact as "Call: <a>number</a> (note)". */
 export function contactHtml(c: Contact, t: (key: string) => string): string {
   const text = escapeHtml(c.label ?? c.value);
   const href = contactHref(c);
-  const link = href ? `<a href="${escapeHtml(href)}">${text}</a>` : text;
+  const link = href ? `<a${telClass(href)} href="${escapeHtml(href)}">${text}</a>` : text;
   const note = c.note ? ` <span class="contact-note">(${escapeHtml(c.note)})</span>` : "";
   return `<span class="contact-kind">${escapeHtml(t(`contact.${c.kind}`))}:</span> ${link}${note}`;
 }

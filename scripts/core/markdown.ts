@@ -6,7 +6,7 @@ import type StateInline from "markdown-it/lib/rules_inline/state_inline.mjs";
 import markdownItContainer from "markdown-it-container";
 import anchor from "markdown-it-anchor";
 import { BLOCK_NAMES, BLOCKS, isBlockName, type BlockName } from "./blocks.ts";
-import { contactHref, contactHtml, escapeHtml } from "./contacts.ts";
+import { contactHref, contactHtml, escapeHtml, telClass } from "./contacts.ts";
 import { resolveLines, SCHOOL_REF, type LineRole, type SchoolRole } from "./roles.ts";
 import type { HelpLine } from "./schema.ts";
 
@@ -91,13 +91,13 @@ function helplineRefHtml(name: string, env: MarkdownEnv): string {
   const href = first ? contactHref(first) : undefined;
   const wrap = (html: string) => `<span class="helpline-ref" data-line="${escapeHtml(line.id)}">${html}</span>`;
   if (!first || !href) return wrap(strong);
-  if (line.short.includes(first.value)) return wrap(`<a href="${escapeHtml(href)}">${strong}</a>`);
+  if (line.short.includes(first.value)) return wrap(`<a${telClass(href)} href="${escapeHtml(href)}">${strong}</a>`);
   // Inside a sentence, brackets never nest: a label that has its own
   // ("1-800-422-4453 (1-800-4-A-CHILD)") gives way to the number, and a
   // note follows a comma.
   const text = first.label && !first.label.includes("(") ? first.label : first.value;
   const note = first.note ? `, ${escapeHtml(first.note)}` : "";
-  return wrap(`${strong} (<a href="${escapeHtml(href)}">${escapeHtml(text)}</a>${note})`);
+  return wrap(`${strong} (<a${telClass(href)} href="${escapeHtml(href)}">${escapeHtml(text)}</a>${note})`);
 }
 
 // The container plugin's types describe markdown-it's CommonJS build.

@@ -2,6 +2,7 @@
 // own: every UI string comes through `t` from the locale's strings file.
 import Handlebars from "handlebars";
 import type { Strings } from "../core/schema.ts";
+import { prefixIds } from "../core/ids.ts";
 import { translator } from "../core/strings.ts";
 
 interface RootData {
@@ -24,5 +25,9 @@ export function createHandlebars(): typeof Handlebars {
     return root(options).entry.base + target;
   });
   hbs.registerHelper("eq", (a: unknown, b: unknown) => a === b);
+  // One page holding several documents (the booklet): ids unique per page.
+  hbs.registerHelper("prefixIds", function (this: unknown, prefix: string, options: Handlebars.HelperOptions) {
+    return new hbs.SafeString(prefixIds(options.fn(this), prefix));
+  });
   return hbs;
 }
