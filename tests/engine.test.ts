@@ -205,3 +205,22 @@ describe("the command line", () => {
     expect(stderr).toMatch(/lessons\/en-XX\/11-13-fixture-lesson\.md:\d+: ::: say: is never closed/);
   });
 });
+
+describe("kit new-locale", () => {
+  it("writes one empty slot per role the source region fills itself, and copies none of its words", async () => {
+    // A lesson that names needs, as the shipped lessons do.
+    const root = await kitWith(LESSON, (t) => t.replace("[[line-a]]", "[[call-first]]"));
+    const region = path.join(root, "regions/XX.yaml");
+    await writeFile(region, (await readFile(region, "utf8")).replace("name: Line B Support", "name: { en: Line B Support, xx: Lina B }").replace("roles: { call-first: line-a }", "roles: { call-first: line-a, support: [line-b] }"));
+    const { code, stdout } = await kit(["new-locale", "en-ZZ", "--from", "en-XX", "--region", "ZZ", "--root", root]);
+    expect(code, stdout).toBe(0);
+    const scaffold = await readFile(path.join(root, "regions/ZZ.yaml"), "utf8");
+    expect(scaffold).not.toContain("[object Object]");
+    for (const copied of ["Line A", "Line B", "Lina B", "Testing", "Testland"]) expect(scaffold).not.toContain(copied);
+    expect(scaffold).toMatch(/call-first:\n\s+- call-first-line/);
+    expect(scaffold).toMatch(/support:\n\s+- support-line/);
+    // The new kit builds once its slots are filled: nothing in a lesson to edit.
+    const problems = await problemsOf(root);
+    expect(problems.filter((p) => p.file.startsWith("lessons/en-ZZ/"))).toEqual([]);
+  });
+});
