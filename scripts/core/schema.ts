@@ -268,8 +268,8 @@ const pattern = text.superRefine((source, ctx) => {
 });
 
 /** One phrase a glossary rules out; a plain string is a phrase with no context. */
-const avoidSchema = z.union([
-  pattern.transform((phrase) => ({ phrase, context: [] as string[], note: undefined as string | undefined })),
+const avoidSchema = z.preprocess(
+  (value) => (typeof value === "string" ? { phrase: value } : value),
   z
     .object({
       /** The phrase, as a regular expression matched as whole words; a space matches any spacing or line break. */
@@ -280,7 +280,7 @@ const avoidSchema = z.union([
       note: text.optional(),
     })
     .strict(),
-]);
+);
 
 /** One concept of `lessons/<locale>/glossary.yaml`: the term to use and the phrases that must not stand for it. */
 const conceptSchema = z

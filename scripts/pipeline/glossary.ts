@@ -158,7 +158,7 @@ export function checkLocalTerms(locale: Locale, source: KitSource, lessonChunksO
   const ownTerms = new Set([...own].flatMap(termsOf).map((t) => t.toLowerCase()));
   const foreign = [...source.regions.keys()]
     .filter((code) => !own.has(code))
-    .flatMap((code) => termsOf(code).filter((t) => !ownTerms.has(t.toLowerCase())).map((term) => ({ code, term, pattern: wordPattern(escapeRegExp(term)) })));
+    .flatMap((code) => termsOf(code).filter((t) => !ownTerms.has(t.toLowerCase())).map((term) => ({ code, term, pattern: wordPattern(`${escapeRegExp(term)}(?:['’]?s)?`) })));
   if (!foreign.length) return;
   for (const chunk of locale.lessons.filter((l) => !l.fallbackFrom).flatMap(lessonChunksOf)) {
     for (const { code, term, pattern } of foreign) {
