@@ -48,7 +48,7 @@ async function lineOf(root: string, file: string, text: string): Promise<number>
 describe("ms-MY glossary", () => {
   it("passes the base fixture, and padam where it means delete", async () => {
     const root = await withGlossary("ms-MY");
-    await patch(root, LESSON, "Block, and keep the messages.", "Sekat orang itu. Jangan padam gambar atau perbualan itu.\nSimpan bukti dan minta gambar itu diturunkan dari internet.");
+    await patch(root, LESSON, "Block, and keep the messages.", "Sekat orang itu. Jangan padam gambar atau perbualan itu.\nSimpan bukti dan minta gambar itu diturunkan dari internet.\n\n- Padam perbualan itu\n- Laporkan gambar itu di platform");
     expect(await checked(root)).toEqual({ problems: [], warnings: [] });
   });
 
