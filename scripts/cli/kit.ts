@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import { bench } from "./bench.ts";
 import { build, loadValidKit } from "../pipeline/build.ts";
 import { newLocale } from "./new-locale.ts";
-import { BrowserMissingError, BusyError, EXIT, formatProblems, KitError, PrintError, UsageError } from "../core/problems.ts";
+import { BrowserMissingError, BusyError, EXIT, formatProblems, KitError, PrintError, UsageError, type Problem } from "../core/problems.ts";
 import { CONFIG_FILE, listLocales } from "../pipeline/load.ts";
 import { formatStatus, kitStatus, strictProblems } from "./status.ts";
 import { screenshots } from "./screenshots.ts";
@@ -22,7 +22,8 @@ Commands:
             and one zip per locale (output/kits)
   check     check every lesson, locale and region file, and build nothing
             (--strict: also fail on missing, untranslated or out-of-date
-            translations and on help lines still to fill in)
+            translations, on help lines still to fill in and on warnings,
+            such as another region's local words in a lesson)
   status    per locale: translated, draft, reviewed, missing, out of date;
             per region: help lines and how sure we are of each
   new-locale <locale> --from <locale> --region <CC>
@@ -118,13 +119,17 @@ async function main(argv: string[]): Promise<number> {
       await bench(root, values.locale);
       return 0;
     case "check": {
-      const kit = await loadValidKit(root, common);
+      const warnings: Problem[] = [];
+      const kit = await loadValidKit(root, common, warnings);
       if (values.strict) {
-        const problems = strictProblems(kitStatus(kit));
+        // Strict: a warning is a problem like any other.
+        const problems = [...strictProblems(kitStatus(kit)), ...warnings.map((w) => ({ ...w, severity: undefined }))];
         if (problems.length) throw new KitError(problems);
       }
+      if (warnings.length) console.error(`${formatProblems(warnings)}\n(warnings do not fail the check; --strict fails on them)\n`);
       const lessons = kit.locales.reduce((n, l) => n + l.lessons.filter((x) => !x.fallbackFrom).length, 0);
-      console.log(`All good: ${lessons} lessons in ${kit.locales.length} locale(s) pass every check${values.strict ? ", strict included" : ""}.`);
+      const warned = warnings.length ? `, with ${warnings.length} warning${warnings.length === 1 ? "" : "s"}` : "";
+      console.log(`All good: ${lessons} lessons in ${kit.locales.length} locale(s) pass every check${values.strict ? ", strict included" : ""}${warned}.`);
       return 0;
     }
     case "status":

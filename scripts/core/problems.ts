@@ -13,7 +13,11 @@ export interface Problem {
   message: string;
   /** Name of the content rule that matched, for content checks. */
   rule?: string;
+  /** A warning is printed but fails the build only with `kit check --strict`. */
+  severity?: "warning";
 }
+
+export const isWarning = (p: Problem): boolean => p.severity === "warning";
 
 /**
  * Exit codes of the `kit` command (documented in the README). Each kind of
@@ -56,14 +60,18 @@ export function formatProblem(p: Problem): string {
   const where = p.line ? `${p.file}:${p.line}` : p.file;
   const field = p.field ? ` ${p.field}:` : "";
   const rule = p.rule ? ` [${p.rule}]` : "";
-  return `${where}:${field} ${p.message}${rule}`;
+  const warning = isWarning(p) ? " warning:" : "";
+  return `${where}:${warning}${field} ${p.message}${rule}`;
 }
 
 export function formatProblems(problems: Problem[]): string {
   const sorted = [...problems].sort(
     (a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0),
   );
-  const head = `${problems.length} problem${problems.length === 1 ? "" : "s"} found:`;
+  const warnings = problems.filter(isWarning).length;
+  const errors = problems.length - warnings;
+  const count = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  const head = `${[errors ? count(errors, "problem") : "", warnings ? count(warnings, "warning") : ""].filter(Boolean).join(" and ")} found:`;
   return [head, ...sorted.map((p) => `  ${formatProblem(p)}`)].join("\n");
 }
 

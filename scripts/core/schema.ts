@@ -257,3 +257,43 @@ export const kitConfigSchema = z
   })
   .strict();
 export type KitConfig = z.infer<typeof kitConfigSchema>;
+
+/** A JavaScript regular expression, used case-insensitively. */
+const pattern = text.superRefine((source, ctx) => {
+  try {
+    new RegExp(source, "iu");
+  } catch (error) {
+    ctx.addIssue({ code: "custom", message: `is not a valid regular expression: ${error instanceof Error ? error.message.replace(/^Invalid regular expression: /, "") : String(error)}` });
+  }
+});
+
+/** One phrase a glossary rules out; a plain string is a phrase with no context. */
+const avoidSchema = z.preprocess(
+  (value) => (typeof value === "string" ? { phrase: value } : value),
+  z
+    .object({
+      /** The phrase, as a regular expression matched as whole words; a space matches any spacing or line break. */
+      phrase: pattern,
+      /** Ruled out only in a sentence that also matches this (every one of these, if a list). */
+      context: z.union([pattern, z.array(pattern).min(1)]).optional().transform((c) => (c === undefined ? [] : typeof c === "string" ? [c] : c)),
+      /** Why, when it differs from the concept's note. */
+      note: text.optional(),
+    })
+    .strict(),
+);
+
+/** One concept of `lessons/<locale>/glossary.yaml`: the term to use and the phrases that must not stand for it. */
+const conceptSchema = z
+  .object({
+    /** The term to use. */
+    use: text,
+    /** Why, for the translator reading the problem. */
+    note: text,
+    /** Phrases that must not be used for this concept. */
+    avoid: z.array(avoidSchema).min(1),
+  })
+  .strict();
+
+/** `lessons/<locale>/glossary.yaml` (optional): concept id → its term; `kit check` reports each ruled-out phrase as `glossary/<concept>`. */
+export const glossarySchema = z.record(z.string().regex(/^[a-z0-9-]+$/, "a concept id: lower-case letters, digits and dashes"), conceptSchema);
+export type Glossary = z.infer<typeof glossarySchema>;

@@ -9,7 +9,7 @@ import { runContentChecks } from "./check.ts";
 import { loadKit } from "./load.ts";
 import { buildModel, type BuildOptions, type SiteModel } from "./model.ts";
 import { discard, linkPdfsIntoSite, makeStaging, publish } from "./package.ts";
-import { KitError, type Problem } from "../core/problems.ts";
+import { formatProblems, isWarning, KitError, type Problem } from "../core/problems.ts";
 import { pruneCache, renderPdfs, type PdfResult } from "./render-pdf.ts";
 import { renderSite } from "./render-site.ts";
 import { consoleReporter, seconds, type Reporter } from "./report.ts";
@@ -41,19 +41,24 @@ export interface BuildResult {
   model: SiteModel;
 }
 
-/** Loads, validates and checks the kit; throws a KitError naming every problem. */
-export async function loadValidKit(root: string, options: BuildOptions = {}): Promise<Kit> {
+/**
+ * Loads, validates and checks the kit; throws a KitError naming every
+ * problem (warnings included). Warnings alone do not fail: they are added
+ * to `warnings` for the caller to print (`kit check --strict` fails on them).
+ */
+export async function loadValidKit(root: string, options: BuildOptions = {}, warnings: Problem[] = []): Promise<Kit> {
   const problems: Problem[] = [];
   const source = await loadKit(root, problems);
   const { kit } = validate(source, problems);
   if (kit) addFallbacks(kit, problems);
-  if (kit && !problems.length) runContentChecks(kit, problems);
+  if (kit && !problems.length) runContentChecks(kit, problems, source);
   if (options.locales) {
     for (const code of options.locales.filter((c) => !source.locales.some((l) => l.code === c))) {
       problems.push({ file: `lessons/${code}`, field: "--locale", message: `no locale "${code}": expected lessons/${code}/locale.yaml` });
     }
   }
-  if (problems.length || !kit) throw new KitError(problems);
+  if (problems.some((p) => !isWarning(p)) || !kit) throw new KitError(problems);
+  warnings.push(...problems);
   return kit;
 }
 
@@ -67,7 +72,9 @@ export async function build(options: KitBuildOptions): Promise<BuildResult> {
   const started = Date.now();
   const report = options.reporter ?? consoleReporter();
   const outDir = path.resolve(options.outDir ?? path.join(options.root, "output"));
-  const kit = await loadValidKit(options.root, options);
+  const warnings: Problem[] = [];
+  const kit = await loadValidKit(options.root, options, warnings);
+  if (warnings.length) report.line(formatProblems(warnings));
   const model = await buildModel(kit, options);
   const locales = [...new Set(model.site.map((e) => e.locale))];
   const date = buildDate();

@@ -33,6 +33,8 @@ export interface LocaleSource {
   dir: string;
   meta: Parsed;
   strings: Parsed;
+  /** `glossary.yaml`, when the locale has one (it is optional). */
+  glossary?: Parsed;
   lessons: LessonSource[];
 }
 
@@ -46,6 +48,7 @@ export interface KitSource {
 export const LESSONS_DIR = "lessons";
 export const REGIONS_DIR = "regions";
 export const CONFIG_FILE = "kit.config.yaml";
+export const GLOSSARY_FILE = "glossary.yaml";
 
 function parseYaml(text: string, file: string, firstLine: number, problems: Problem[]): Parsed {
   const lc = new LineCounter();
@@ -123,11 +126,14 @@ export async function loadLocale(root: string, code: string, problems: Problem[]
       return parseLesson(await readFile(file, "utf8"), relativeFile(file, root), code, problems);
     }),
   );
+  const glossaryFile = path.join(dir, GLOSSARY_FILE);
+  const hasGlossary = await stat(glossaryFile).then((s) => s.isFile(), () => false);
   return {
     code,
     dir,
     meta: await readParsed(path.join(dir, "locale.yaml"), root, problems),
     strings: await readParsed(path.join(dir, "strings.json"), root, problems),
+    glossary: hasGlossary ? await readParsed(glossaryFile, root, problems) : undefined,
     lessons,
   };
 }

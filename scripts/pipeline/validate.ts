@@ -96,7 +96,7 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): string {
 }
 
 /** Runs a schema over a parsed file; each issue names its field and line. */
-function check<S extends z.ZodType>(schema: S, parsed: Parsed, problems: Problem[]): z.infer<S> | undefined {
+export function check<S extends z.ZodType>(schema: S, parsed: Parsed, problems: Problem[]): z.infer<S> | undefined {
   if (parsed.data === undefined) return undefined; // the parse problem is already reported
   const result = schema.safeParse(parsed.data);
   if (result.success) return result.data;
