@@ -148,7 +148,7 @@ export type SiteEntry = LocaleCommon &
   Placed & { indexed: boolean; alternates?: Alternate[] } & (
     | { kind: "index"; bands: BandView[] }
     | { kind: "band"; band: BandView }
-    | { kind: "search" }
+    | { kind: "search"; bands: BandView[]; searchLabels: string }
     | ({ kind: "help"; downloads: Download[]; privacySteps: string[] } & HelpData)
     | ({ kind: "lesson" } & LessonView)
   );
@@ -375,6 +375,28 @@ function bandViews(m: LocaleModel): BandView[] {
   }).filter((b) => b.lessons.length);
 }
 
+/**
+ * Pagefind UI's labels (its `translations` option) in the locale's words:
+ * it has no Malay of its own, and would fall back to English.
+ */
+function searchLabels(t: Translate): Record<string, string> {
+  const vars = { term: "[SEARCH_TERM]", count: "[COUNT]", other: "[DIFFERENT_TERM]" };
+  const keys = {
+    placeholder: "placeholder",
+    clear_search: "clear",
+    load_more: "more",
+    search_label: "label",
+    filters_label: "filters",
+    zero_results: "none",
+    many_results: "many",
+    one_result: "one",
+    alt_search: "instead",
+    search_suggestion: "suggest",
+    searching: "searching",
+  };
+  return Object.fromEntries(Object.entries(keys).map(([option, key]) => [option, t(`search.ui.${key}`, vars)]));
+}
+
 /** Home, band, search and help pages, and the crisis card. */
 async function localePages(m: LocaleModel): Promise<void> {
   const { t, common, locale, kit } = m;
@@ -384,7 +406,7 @@ async function localePages(m: LocaleModel): Promise<void> {
   site.push({ ...index, url: `${locale.code}/index.html`, base: "../" });
   if (locale.code === kit.config.defaultLocale) site.push({ ...index, url: "index.html", base: "" });
   for (const band of bands) site.push({ ...common, kind: "band", title: band.label, band, url: band.href, base: baseFor(band.href), indexed: false });
-  site.push({ ...common, kind: "search", title: t("search.title"), url: `${locale.code}/search.html`, base: "../", indexed: false });
+  site.push({ ...common, kind: "search", title: t("search.title"), bands, searchLabels: JSON.stringify(searchLabels(t)), url: `${locale.code}/search.html`, base: "../", indexed: false });
 
   const region = locale.region.meta;
   const help: HelpData = {
