@@ -272,6 +272,7 @@ class LocaleModel {
       defaultLines: locale.region.meta.default,
       t,
       disclosureSteps: stringList(locale.strings, "disclosure.steps"),
+      dialing: { callingCode: locale.region.meta.callingCode, trunkPrefix: locale.region.meta.trunkPrefix },
     };
     this.common = {
       lang: locale.meta.language,
