@@ -42,3 +42,36 @@ export async function pdfText(file: string): Promise<PdfText> {
   await doc.destroy();
   return { pages, text: pages.join("\n") };
 }
+
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript",
+  ".css": "text/css",
+  ".json": "application/json",
+  ".wasm": "application/wasm",
+  ".svg": "image/svg+xml",
+  ".woff2": "font/woff2",
+};
+
+export interface Served {
+  /** `http://127.0.0.1:<port>`, no trailing slash. */
+  base: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves a built site on the loopback address only, as a static host
+ * would: Pagefind loads its index with fetch(), which file:// refuses.
+ */
+export async function serveDir(root: string): Promise<Served> {
+  const { createServer } = await import("node:http");
+  const server = createServer(async (req, res) => {
+    const wanted = path.normalize(decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname));
+    const file = path.join(root, wanted.endsWith("/") ? `${wanted}index.html` : wanted);
+    const body = file.startsWith(root) ? await readFile(file).catch(() => undefined) : undefined;
+    res.writeHead(body ? 200 : 404, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as import("node:net").AddressInfo;
+  return { base: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}

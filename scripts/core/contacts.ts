@@ -11,7 +11,35 @@ export function dialable(value: string): string {
   return value.replace(/[^\d+]/g, "");
 }
 
-export function contactHref(c: Contact): string | undefined {
+/** How a region's local numbers become international ones (regions/*.yaml). */
+export interface Dialing {
+  /** "+60": absent in a region whose numbers are never written locally for WhatsApp. */
+  callingCode?: string;
+  /** The digit a local number starts with that the international form drops ("0"). */
+  trunkPrefix: string;
+}
+
+/**
+ * A number in international form, digits only, as wa.me wants it: one
+ * written with a plus already is; a local one loses its trunk prefix and
+ * gains the region's calling code ("019-261 5999", +60, 0: 60192615999).
+ * Undefined when a local number has no calling code to go with.
+ */
+export function internationalDigits(value: string, dialing: Dialing | undefined): string | undefined {
+  const digits = dialable(value);
+  if (digits.startsWith("+")) return digits.slice(1).replace(/\+/g, "");
+  if (!dialing?.callingCode) return undefined;
+  const trunk = dialing.trunkPrefix;
+  const local = trunk && digits.startsWith(trunk) ? digits.slice(trunk.length) : digits;
+  return `${dialing.callingCode.slice(1)}${local.replace(/\+/g, "")}`;
+}
+
+/** Whether a WhatsApp number can be linked as written in a region (validation names the region file if not). */
+export function needsCallingCode(c: Pick<Contact, "kind" | "value">, dialing: Dialing): boolean {
+  return c.kind === "whatsapp" && internationalDigits(c.value, dialing) === undefined;
+}
+
+export function contactHref(c: Contact, dialing?: Dialing): string | undefined {
   switch (c.kind) {
     case "phone":
       return `tel:${dialable(c.value)}`;
@@ -21,11 +49,14 @@ export function contactHref(c: Contact): string | undefined {
       return `mailto:${c.value}`;
     case "web":
       return c.value;
-    // A WhatsApp number is dialled like a phone number; the app offers to
-    // open the chat from the contact. No wa.me link: that needs the number
-    // in international form, which our sources do not print.
-    case "whatsapp":
-      return `tel:${dialable(c.value)}`;
+    // wa.me opens the chat in the app (or WhatsApp Web) and needs the
+    // international number, which is derived, never typed a second time.
+    // A number that cannot be made international (validation reports the
+    // region's missing callingCode) stays callable rather than linking nowhere.
+    case "whatsapp": {
+      const digits = internationalDigits(c.value, dialing);
+      return digits ? `https://wa.me/${digits}` : `tel:${dialable(c.value)}`;
+    }
     default:
       return undefined;
   }
@@ -41,9 +72,9 @@ export function telClass(href: string | undefined): string {
 }
 
 /** One contact as "Call: <a>number</a> (note)". */
-export function contactHtml(c: Contact, t: (key: string) => string): string {
+export function contactHtml(c: Contact, t: (key: string) => string, dialing?: Dialing): string {
   const text = escapeHtml(c.label ?? c.value);
-  const href = contactHref(c);
+  const href = contactHref(c, dialing);
   const link = href ? `<a${telClass(href)} href="${escapeHtml(href)}">${text}</a>` : text;
   const note = c.note ? ` <span class="contact-note">(${escapeHtml(c.note)})</span>` : "";
   return `<span class="contact-kind">${escapeHtml(t(`contact.${c.kind}`))}:</span> ${link}${note}`;

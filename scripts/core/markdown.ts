@@ -6,7 +6,7 @@ import type StateInline from "markdown-it/lib/rules_inline/state_inline.mjs";
 import markdownItContainer from "markdown-it-container";
 import anchor from "markdown-it-anchor";
 import { BLOCK_NAMES, BLOCKS, isBlockName, type BlockName } from "./blocks.ts";
-import { contactHref, contactHtml, escapeHtml, telClass } from "./contacts.ts";
+import { contactHref, contactHtml, escapeHtml, telClass, type Dialing } from "./contacts.ts";
 import { resolveLines, SCHOOL_REF, type LineRole, type SchoolRole } from "./roles.ts";
 import type { HelpLine } from "./schema.ts";
 
@@ -25,6 +25,8 @@ export interface MarkdownEnv {
   t: (key: string, vars?: Record<string, string>) => string;
   /** The locale's standard disclosure steps. */
   disclosureSteps: readonly string[];
+  /** The region's calling code, for WhatsApp links (wa.me). */
+  dialing?: Dialing;
 }
 
 export function blockParams(info: string): { name: string; args: string[] } {
@@ -37,13 +39,13 @@ export function linesFor(names: readonly string[], env: Pick<MarkdownEnv, "lines
   return resolveLines(names.length ? names : env.defaultLines, env.roles, env.lines).ids;
 }
 
-export function helplineListHtml(names: readonly string[], env: Pick<MarkdownEnv, "lines" | "roles" | "defaultLines" | "t">): string {
+export function helplineListHtml(names: readonly string[], env: Pick<MarkdownEnv, "lines" | "roles" | "defaultLines" | "t" | "dialing">): string {
   const items = linesFor(names, env).map((id) => {
     const line = env.lines.get(id);
     if (!line) return "";
     // An empty slot (kit new-locale) shows as a gap, never as a guess.
     const contacts = line.contacts.length
-      ? line.contacts.map((c) => `<li>${contactHtml(c, env.t)}</li>`).join("")
+      ? line.contacts.map((c) => `<li>${contactHtml(c, env.t, env.dialing)}</li>`).join("")
       : `<li class="helpline-unfilled">${escapeHtml(env.t("helpline.unfilled"))}</li>`;
     const hours = line.hours ? `<p class="helpline-hours">${escapeHtml(line.hours)}</p>` : "";
     return `<li class="helpline" data-line="${escapeHtml(id)}"><p class="helpline-name"><strong>${escapeHtml(
@@ -88,7 +90,7 @@ function helplineRefHtml(name: string, env: MarkdownEnv): string {
   if (!line) return escapeHtml(`[[${name}]]`);
   const first = line.contacts[0];
   const strong = `<strong>${escapeHtml(line.short)}</strong>`;
-  const href = first ? contactHref(first) : undefined;
+  const href = first ? contactHref(first, env.dialing) : undefined;
   const wrap = (html: string) => `<span class="helpline-ref" data-line="${escapeHtml(line.id)}">${html}</span>`;
   if (!first || !href) return wrap(strong);
   if (line.short.includes(first.value)) return wrap(`<a${telClass(href)} href="${escapeHtml(href)}">${strong}</a>`);

@@ -6,9 +6,10 @@
 import type Token from "markdown-it/lib/token.mjs";
 import QRCode from "qrcode";
 import { blocksFor } from "../core/blocks.ts";
-import { contactText } from "../core/contacts.ts";
+import { contactHref, contactHtml, contactText, escapeHtml } from "../core/contacts.ts";
 import { BOOKLET, HANDOUTS, handoutStem, type LessonVariant, type Variant } from "../core/handouts.ts";
-import { blockParams, helplineListHtml, markdown, type MarkdownEnv } from "../core/markdown.ts";
+import { blockParams, helplineListHtml, linesFor, markdown, type MarkdownEnv } from "../core/markdown.ts";
+import type { LineRole } from "../core/roles.ts";
 import { BANDS, PAPERS, type Band, type Paper } from "../core/schema.ts";
 import { stringList, translator, type Translate } from "../core/strings.ts";
 import { statusOf } from "./translations.ts";
@@ -139,6 +140,40 @@ export interface PageLink {
   short: string;
 }
 
+/** A help line as the help page shows it: name as a heading, what it is for, how to reach it. */
+export interface HelpLineView {
+  id: string;
+  name: string;
+  for: string;
+  hours?: string;
+  /** Each contact as "Call: <a>number</a>" HTML. */
+  contacts: string[];
+  /** The region's call-first line. */
+  first: boolean;
+  /** The region's line for money already paid. */
+  paid: boolean;
+  /** Source and confidence: a small note, never the first thing read. */
+  note: string;
+}
+
+/** A line named by its role, as a path on the help page points to it. */
+export interface LinePointer {
+  short: string;
+  contacts: string[];
+}
+
+/** What the web help page shows besides the card's steps and lines. */
+export interface HelpPage {
+  /** "In danger now? Call 999": the emergency role's first phone number. */
+  emergency?: { text: string; href: string };
+  callFirst?: LinePointer;
+  moneyPaid?: LinePointer;
+  adultSteps: string[];
+  /** The adult guide on a disclosure, or the adults' band page. */
+  guide?: { title: string; href: string };
+  lines: HelpLineView[];
+}
+
 interface HelpData {
   steps: string[];
   helpLines: string;
@@ -150,8 +185,8 @@ export type SiteEntry = LocaleCommon &
   Placed & { indexed: boolean; alternates?: Alternate[] } & (
     | { kind: "index"; bands: BandView[] }
     | { kind: "band"; band: BandView }
-    | { kind: "search" }
-    | ({ kind: "help"; downloads: Download[]; privacySteps: string[] } & HelpData)
+    | { kind: "search"; bands: BandView[]; searchLabels: string }
+    | ({ kind: "help"; downloads: Download[]; privacySteps: string[]; page: HelpPage } & HelpData)
     | ({ kind: "lesson" } & LessonView)
   );
 
@@ -274,6 +309,7 @@ class LocaleModel {
       defaultLines: locale.region.meta.default,
       t,
       disclosureSteps: stringList(locale.strings, "disclosure.steps"),
+      dialing: { callingCode: locale.region.meta.callingCode, trunkPrefix: locale.region.meta.trunkPrefix },
     };
     this.common = {
       lang: locale.meta.language,
@@ -391,6 +427,70 @@ function bandViews(m: LocaleModel): BandView[] {
   }).filter((b) => b.lessons.length);
 }
 
+/**
+ * Pagefind UI's labels (its `translations` option) in the locale's words:
+ * it has no Malay of its own, and would fall back to English.
+ */
+function searchLabels(t: Translate): Record<string, string> {
+  const vars = { term: "[SEARCH_TERM]", count: "[COUNT]", other: "[DIFFERENT_TERM]" };
+  const keys = {
+    placeholder: "placeholder",
+    clear_search: "clear",
+    load_more: "more",
+    search_label: "label",
+    filters_label: "filters",
+    zero_results: "none",
+    many_results: "many",
+    one_result: "one",
+    alt_search: "instead",
+    search_suggestion: "suggest",
+    searching: "searching",
+  };
+  return Object.fromEntries(Object.entries(keys).map(([option, key]) => [option, t(`search.ui.${key}`, vars)]));
+}
+
+/** The first line filling a role in the locale's region, with its contacts as links. */
+function pointer(m: LocaleModel, role: LineRole): LinePointer | undefined {
+  const id = m.locale.region.roles.get(role)?.[0];
+  const line = id ? m.locale.lines.get(id) : undefined;
+  if (!line || !line.contacts.length) return undefined;
+  return { short: line.short, contacts: line.contacts.map((c) => contactHtml(c, m.t, m.env.dialing)) };
+}
+
+/** The "In danger now?" call: the emergency role's first number that can be dialled. */
+function emergencyCall(m: LocaleModel): HelpPage["emergency"] {
+  const id = m.locale.region.roles.get("emergency")?.[0];
+  const contact = (id ? m.locale.lines.get(id)?.contacts : undefined)?.find((c) => c.kind === "phone");
+  const href = contact ? contactHref(contact, m.env.dialing) : undefined;
+  return contact && href ? { text: m.t("help.danger.call", { number: contact.label ?? contact.value }), href } : undefined;
+}
+
+/** The help page's two paths, and its lines with the call-first and money-paid ones marked. */
+function helpPage(m: LocaleModel, names: readonly string[], bands: BandView[]): HelpPage {
+  const { t, locale } = m;
+  const role = (r: LineRole) => locale.region.roles.get(r) ?? [];
+  const checked = locale.region.meta.checked;
+  const lines = linesFor(names, m.env).flatMap((id): HelpLineView[] => {
+    const line = locale.lines.get(id);
+    if (!line) return [];
+    const contacts = line.contacts.length ? line.contacts.map((c) => contactHtml(c, t, m.env.dialing)) : [escapeHtml(t("helpline.unfilled"))];
+    const confidence = t(`help.confidence.${line.confidence}`, { checked });
+    const note = `${t("help.line.source", { source: line.source })} ${confidence}`;
+    return [{ id, name: line.name, for: line.for, hours: line.hours, contacts, first: role("call-first")[0] === id, paid: role("money-paid").includes(id), note }];
+  });
+  const disclosure = m.sorted.find((l) => l.meta.band === "adults" && l.id.endsWith("when-a-child-tells-you"));
+  const adults = bands.find((b) => b.id === "adults");
+  const guide = disclosure ? { title: disclosure.meta.title, href: m.lessonUrl(disclosure.id) } : adults ? { title: adults.label, href: adults.href } : undefined;
+  return {
+    emergency: emergencyCall(m),
+    callFirst: pointer(m, "call-first"),
+    moneyPaid: pointer(m, "money-paid"),
+    adultSteps: stringList(locale.strings, "help.adult.steps"),
+    guide,
+    lines,
+  };
+}
+
 /** Home, band, search and help pages, and the crisis card. */
 async function localePages(m: LocaleModel): Promise<void> {
   const { t, common, locale, kit } = m;
@@ -400,12 +500,13 @@ async function localePages(m: LocaleModel): Promise<void> {
   site.push({ ...index, url: `${locale.code}/index.html`, base: "../" });
   if (locale.code === kit.config.defaultLocale) site.push({ ...index, url: "index.html", base: "" });
   for (const band of bands) site.push({ ...common, kind: "band", title: band.label, band, url: band.href, base: baseFor(band.href), indexed: false });
-  site.push({ ...common, kind: "search", title: t("search.title"), url: `${locale.code}/search.html`, base: "../", indexed: false });
+  site.push({ ...common, kind: "search", title: t("search.title"), bands, searchLabels: JSON.stringify(searchLabels(t)), url: `${locale.code}/search.html`, base: "../", indexed: false });
 
   const region = locale.region.meta;
+  const crisis = region.crisis.length ? region.crisis : region.default;
   const help: HelpData = {
     steps: stringList(locale.strings, "help.steps"),
-    helpLines: helplineListHtml(region.crisis.length ? region.crisis : region.default, m.env),
+    helpLines: helplineListHtml(crisis, m.env),
     link: await pageLink(m.options.baseUrl, `${locale.code}/help.html`),
   };
   site.push({
@@ -417,6 +518,7 @@ async function localePages(m: LocaleModel): Promise<void> {
     base: "../",
     downloads: m.downloads(["card"]),
     privacySteps: stringList(locale.strings, "help.privacy.steps"),
+    page: helpPage(m, crisis, bands),
     indexed: true,
   });
   m.addPrint(handoutStem("card"), "card", t("help.title"), help);

@@ -4,6 +4,7 @@ import type Token from "markdown-it/lib/token.mjs";
 import type { z } from "zod";
 import type { KitSource, LessonSource, LocaleSource, Parsed } from "./load.ts";
 import { argProblem, BLOCK_NAMES, BLOCKS, blocksFor, isBlockName, type BlockName } from "../core/blocks.ts";
+import { needsCallingCode } from "../core/contacts.ts";
 import { lessonVariants, type LessonVariant } from "../core/handouts.ts";
 import { blockParams, markdown } from "../core/markdown.ts";
 import type { Problem } from "../core/problems.ts";
@@ -245,6 +246,12 @@ function resolveRegion(code: string, kit: KitSource, problems: Problem[], cache:
     lines.set(line.id, line);
   });
   meta.lines.forEach((line, i) => {
+    const local = line.contacts.findIndex((c) => needsCallingCode(c, meta));
+    if (local >= 0) {
+      // There is no callingCode line to point at: point at the number that needs one.
+      const at = parsed.lineOf(["lines", i, "contacts", local, "value"]);
+      problems.push({ file: parsed.file, line: at, field: "callingCode", message: `line "${line.id}" has a WhatsApp number written locally ("${line.contacts[local]!.value}"): add callingCode (such as "+60") so its wa.me link can be made, or write the number with its "+" code` });
+    }
     if (isLineRole(line.id)) problems.push({ file: parsed.file, line: parsed.lineOf(["lines", i, "id"]), field: "id", message: `"${line.id}" is the name of a role: give the line its service's own id` });
   });
   const known = () => [...lines.keys()].join(", ");
