@@ -53,6 +53,9 @@ export async function applyPatches(dir: string, patches: readonly Patch[]): Prom
   }
 }
 
+/** pdf.js's metrics of the 14 standard fonts, which the synthetic PDFs use unembedded. */
+export const STANDARD_FONTS = `${path.join(PROJECT, "node_modules/pdfjs-dist/standard_fonts")}/`;
+
 export interface PdfText {
   pages: string[];
   text: string;
@@ -61,7 +64,7 @@ export interface PdfText {
 /** Text of every page, read with pdf.js (Mozilla's PDF reader). */
 export async function pdfText(file: string): Promise<PdfText> {
   const data = new Uint8Array(await readFile(file));
-  const doc = await getDocument({ data, useSystemFonts: false, isEvalSupported: false }).promise;
+  const doc = await getDocument({ data, useSystemFonts: false, isEvalSupported: false, standardFontDataUrl: STANDARD_FONTS }).promise;
   const pages: string[] = [];
   for (let n = 1; n <= doc.numPages; n++) {
     const content = await (await doc.getPage(n)).getTextContent();
