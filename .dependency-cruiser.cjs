@@ -63,11 +63,12 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: "node_modules" },
+    // Type-only imports count too: a type from the pipeline in the core is still a dependency on it.
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
     // As Node resolves: packages' "exports" maps (tsx/esm/api has no file of that name).
     enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default", "types"] },
-    // Type-only imports count too: a type from the pipeline in the core is still a dependency on it.
+    // Ambient declarations for untyped packages, imported by nothing.
     exclude: { path: "^scripts/types/" },
   },
 };
