@@ -1,6 +1,7 @@
 // Localized kits (#6): a new locale from the command line, fallbacks with a
 // notice, out-of-date tracking, per-locale bundles, and fonts for every script.
 import { execFile } from "node:child_process";
+import { readdirSync } from "node:fs";
 import { cp, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -12,10 +13,11 @@ import { launchBrowser } from "../scripts/system/browser.ts";
 import { build, loadValidKit } from "../scripts/pipeline/build.ts";
 import { silentReporter } from "../scripts/pipeline/report.ts";
 import { kitStatus, strictProblems } from "../scripts/cli/status.ts";
-import { PROJECT, pdfText, tempDir } from "./helpers.ts";
+import { fixtureKit, PROJECT, pdfText, tempDir } from "./helpers.ts";
+import { firstVariant, kitFacts, uiString } from "./kit-facts.ts";
 
 const run = promisify(execFile);
-const kit = (args: string[]) => run("node", [path.join(PROJECT, "bin/kit.js"), ...args]);
+const kit_ = (args: string[]) => run("node", [path.join(PROJECT, "bin/kit.js"), ...args]);
 
 /** A copy of the project's kit content, to change without touching the real one. */
 async function copyOfKit(): Promise<string> {
@@ -25,82 +27,113 @@ async function copyOfKit(): Promise<string> {
 }
 
 describe("a kit for another country, from the command line", () => {
+  const kit = kitFacts();
+  // A locale and a region the kit does not have yet, whatever it holds.
+  const regions = readdirSync(path.join(PROJECT, "regions"));
+  const code = ["fr-FR", "de-DE", "pt-BR", "it-IT", "nl-NL"].find((c) => !kit.locales.some((l) => l.code === c) && !regions.includes(`${c.slice(3)}.yaml`))!;
+  const region = code.slice(3);
+  const from = kit.main;
   let root: string;
   beforeAll(async () => {
     root = await copyOfKit();
-    await kit(["new-locale", "fr-FR", "--from", "en-MY", "--region", "FR", "--root", root]);
+    await kit_(["new-locale", code, "--from", from.code, "--region", region, "--root", root]);
   });
 
   it("scaffolds lessons marked untranslated with their source hash, strings, and an empty region", async () => {
-    const lesson = await readFile(path.join(root, "lessons/fr-FR/11-13-someone-threatens-you.md"), "utf8");
-    expect(lesson).toMatch(/translation:\n {2}source: en-MY\n {2}sourceHash: [0-9a-f]{12}\n {2}status: untranslated\n---/);
-    const region = await readFile(path.join(root, "regions/FR.yaml"), "utf8");
-    expect(region).toContain("Every slot below is EMPTY");
-    expect(region).toMatch(/id: cyber999\n\s+name: ['"]TO FILL/);
-    expect(region).toMatch(/contacts: \[\]\n/);
-    expect(region).not.toMatch(/\d{3}[- ]?\d{3,}/);
+    for (const lesson of from.own) {
+      const text = await readFile(path.join(root, "lessons", code, `${lesson.id}.md`), "utf8");
+      expect(text, lesson.id).toMatch(new RegExp(`translation:\\n {2}source: ${from.code}\\n {2}sourceHash: [0-9a-f]{12}\\n {2}status: untranslated\\n---`));
+    }
+    const strings = await readFile(path.join(root, "lessons", code, "strings.json"), "utf8");
+    expect(strings).toBe(await readFile(path.join(PROJECT, "lessons", from.code, "strings.json"), "utf8"));
+    const file = await readFile(path.join(root, "regions", `${region}.yaml`), "utf8");
+    expect(file).toContain("Every slot below is EMPTY");
+    expect(file).toMatch(/id: [\w-]+\n\s+name: ['"]TO FILL/);
+    expect(file).toMatch(/contacts: \[\]\n/);
+    expect(file).not.toMatch(/\d{3}[- ]?\d{3,}/);
   });
 
   it("reports the state of every locale, and --strict fails until the work is done", async () => {
     const statuses = kitStatus(await loadValidKit(root));
-    const fr = statuses.find((s) => s.code === "fr-FR")!;
-    expect(fr.counts.untranslated).toBe(12);
-    expect(fr.lines.filter((l) => l.contacts === 0).length).toBeGreaterThan(5);
-    expect(strictProblems(statuses).some((p) => p.file === "lessons/fr-FR/8-10-online-friends.md")).toBe(true);
-    const { stdout } = await kit(["status", "--root", root]);
-    expect(stdout).toMatch(/\| fr-FR \| en-MY \| 12 \| 0 \| 0 \| 0 \| 12 \| 0 \| 0 \|/);
-    const strict = await kit(["check", "--strict", "--root", root]).catch((e: { code: number; stderr: string }) => e);
+    const mine = statuses.find((s) => s.code === code)!;
+    const n = from.own.length;
+    expect(mine.counts.untranslated).toBe(n);
+    expect(mine.lines.filter((l) => l.contacts === 0).length).toBeGreaterThan(0);
+    expect(strictProblems(statuses).some((p) => p.file === `lessons/${code}/${from.own[0]!.id}.md`)).toBe(true);
+    const { stdout } = await kit_(["status", "--root", root]);
+    expect(stdout).toContain(`| ${code} | ${from.code} | ${n} | 0 | 0 | 0 | ${n} | 0 | 0 |`);
+    const strict = await kit_(["check", "--strict", "--root", root]).catch((e: { code: number; stderr: string }) => e);
     expect((strict as { code: number }).code).toBe(1);
-    expect((strict as { stderr: string }).stderr).toContain("regions/FR.yaml: cyber999: help line has no contact yet [strict]");
+    expect((strict as { stderr: string }).stderr).toMatch(new RegExp(`regions/${region}\\.yaml: [\\w-]+: help line has no contact yet \\[strict\\]`));
   });
 
   it("builds just that locale, showing empty help-line slots as gaps", async () => {
     const out = await tempDir();
-    await kit(["build", "--locale", "fr-FR", "--root", root, "--out", out]);
-    const page = await readFile(path.join(out, "site/fr-FR/help.html"), "utf8");
-    expect(page).toContain("Contact details not filled in yet for this region.");
-    const { text } = await pdfText(path.join(out, "pdf/fr-FR/get-help-now-card-a4.pdf"));
-    expect(text).toContain("Contact details not filled in yet");
-    await expect(readFile(path.join(out, "site/en-MY/index.html"))).rejects.toThrow();
+    await kit_(["build", "--locale", code, "--root", root, "--out", out]);
+    const gap = uiString(from, "helpline.unfilled");
+    const page = await readFile(path.join(out, "site", code, "help.html"), "utf8");
+    expect(page).toContain(gap);
+    const { text } = await pdfText(path.join(out, "pdf", code, "get-help-now-card-a4.pdf"));
+    expect(text.replace(/\s/g, "")).toContain(gap.replace(/\s/g, "").replace(/\.$/, ""));
+    await expect(readFile(path.join(out, "site", from.code, "index.html"))).rejects.toThrow();
   });
 });
 
 describe("translation state on the page and in the PDF", () => {
+  // On the fixture kit, with a second lesson and a translation scaffolded
+  // by the command a kit builder uses; the translation's own strings are
+  // marked, so that the page is seen to use them and not its source's.
+  const MARKED = { "translation.missing": "XS missing, shown in {language}.", "translation.outdated": "XS outdated.", "translation.draft": "XS draft." };
+
   it("falls back to the source lesson with a notice when a translation is missing, and flags one out of date", async () => {
-    const root = await copyOfKit();
-    await rm(path.join(root, "lessons/ms-MY/8-10-online-friends.md"));
-    const source = path.join(root, "lessons/en-MY/11-13-helping-a-friend.md");
-    await writeFile(source, `${await readFile(source, "utf8")}\nA new closing line.\n`);
+    const root = await fixtureKit();
+    const lesson = (code: string, id: string) => path.join(root, "lessons", code, `${id}.md`);
+    const base = await readFile(lesson("en-XX", "11-13-fixture-lesson"), "utf8");
+    await writeFile(lesson("en-XX", "11-13-second-lesson"), base.replace("title: Fixture lesson", "title: Second lesson").replace("order: 1", "order: 2"));
+    await kit_(["new-locale", "xs-XX", "--from", "en-XX", "--region", "XX", "--root", root]);
+    const strings = path.join(root, "lessons/xs-XX/strings.json");
+    await writeFile(strings, JSON.stringify({ ...JSON.parse(await readFile(strings, "utf8")), ...MARKED }, null, 2));
+    const second = lesson("xs-XX", "11-13-second-lesson");
+    await writeFile(second, (await readFile(second, "utf8")).replace("status: untranslated", "status: draft"));
+
+    await rm(lesson("xs-XX", "11-13-fixture-lesson"));
+    await writeFile(lesson("en-XX", "11-13-second-lesson"), `${await readFile(lesson("en-XX", "11-13-second-lesson"), "utf8")}\nA new closing line.\n`);
     const out = await tempDir();
-    await build({ root, outDir: out, locales: ["en-MY", "ms-MY"], reporter: silentReporter });
+    await build({ root, outDir: out, reporter: silentReporter });
 
-    const missing = await readFile(path.join(out, "site/ms-MY/lessons/8-10-online-friends.html"), "utf8");
-    expect(missing).toContain("Pelajaran ini belum diterjemahkan, jadi ia dipaparkan dalam English (Malaysia).");
+    const missing = await readFile(path.join(out, "site/xs-XX/lessons/11-13-fixture-lesson.html"), "utf8");
+    expect(missing).toContain("XS missing, shown in English (Testland).");
     expect(missing).toMatch(/<div class="lesson-full" lang="en">/);
-    const { text } = await pdfText(path.join(out, "pdf/ms-MY/8-10-online-friends-plan-a4.pdf"));
-    expect(text).toContain("Pelajaran ini belum diterjemahkan");
+    const { text } = await pdfText(path.join(out, "pdf/xs-XX/11-13-fixture-lesson-plan-a4.pdf"));
+    expect(text).toContain("XS missing, shown in English (Testland).");
 
-    const outdated = await readFile(path.join(out, "site/ms-MY/lessons/11-13-helping-a-friend.html"), "utf8");
-    expect(outdated).toContain("Pelajaran asal telah berubah sejak terjemahan ini dibuat.");
-    expect(outdated).toContain("Terjemahan ini belum disemak oleh penutur yang fasih.");
+    const outdated = await readFile(path.join(out, "site/xs-XX/lessons/11-13-second-lesson.html"), "utf8");
+    expect(outdated).toContain("XS outdated.");
+    expect(outdated).toContain("XS draft.");
 
-    const status = kitStatus(await loadValidKit(root)).find((s) => s.code === "ms-MY")!;
-    expect(status.missing).toEqual(["8-10-online-friends"]);
-    expect(status.outdated).toEqual(["11-13-helping-a-friend"]);
+    const status = kitStatus(await loadValidKit(root)).find((s) => s.code === "xs-XX")!;
+    expect(status.missing).toEqual(["11-13-fixture-lesson"]);
+    expect(status.outdated).toEqual(["11-13-second-lesson"]);
   });
 });
 
 describe("per-locale bundles", () => {
+  const kit = kitFacts();
   it("hold that locale's site, its PDFs and the shared assets, and open on its home page", async () => {
     const out = inject("kitOut");
-    const files = unzipSync(new Uint8Array(await readFile(path.join(out, "kits/ms-MY.zip"))));
-    const names = Object.keys(files);
-    expect(names).toContain("index.html");
-    expect(names).toContain("ms-MY/lessons/11-13-someone-threatens-you.html");
-    expect(names).toContain("pdf/ms-MY/11-13-someone-threatens-you-plan-a4.pdf");
-    expect(names).toContain("assets/site.css");
-    expect(names.some((n) => n.startsWith("en-MY/") || n.startsWith("pdf/en-MY/"))).toBe(false);
-    expect(new TextDecoder().decode(files["index.html"])).toContain('url=ms-MY/index.html');
+    for (const locale of kit.locales) {
+      const files = unzipSync(new Uint8Array(await readFile(path.join(out, "kits", `${locale.code}.zip`))));
+      const names = Object.keys(files);
+      const lesson = locale.lessons[0]!;
+      expect(names).toContain("index.html");
+      expect(names).toContain(`${locale.code}/lessons/${lesson.id}.html`);
+      expect(names).toContain(`pdf/${locale.code}/${lesson.id}-${firstVariant(lesson)}-a4.pdf`);
+      expect(names).toContain("assets/site.css");
+      for (const other of kit.locales.filter((l) => l.code !== locale.code)) {
+        expect(names.some((n) => n.startsWith(`${other.code}/`) || n.startsWith(`pdf/${other.code}/`)), `${locale.code}.zip holds ${other.code}`).toBe(false);
+      }
+      expect(new TextDecoder().decode(files["index.html"])).toContain(`url=${locale.code}/index.html`);
+    }
   });
 });
 

@@ -5,7 +5,7 @@ import { loadValidKit } from "../scripts/pipeline/build.ts";
 import { loadKit, parseLesson } from "../scripts/pipeline/load.ts";
 import { KitError, type Problem } from "../scripts/core/problems.ts";
 import { validate } from "../scripts/pipeline/validate.ts";
-import { fixtureKit } from "./helpers.ts";
+import { fixtureKit, LESSON, SCENARIOS } from "./helpers.ts";
 
 async function problemsOf(scenario: string): Promise<Problem[]> {
   const root = await fixtureKit(scenario);
@@ -105,5 +105,16 @@ describe("markdown cannot inject HTML or script", () => {
     });
     expect(html).not.toMatch(/<script|<img|href="javascript/);
     expect(html).toContain("&#60;script&#62;");
+  });
+});
+
+describe("fixture scenarios", () => {
+  it("each still applies to the base kit", async () => {
+    for (const name of Object.keys(SCENARIOS)) await expect(fixtureKit(name), name).resolves.toBeTypeOf("string");
+  });
+
+  it("fail loudly when a patch no longer finds its text, or finds it twice", async () => {
+    await expect(fixtureKit([{ file: LESSON, find: "text the lesson does not hold", replace: "" }])).rejects.toThrow(/occurs 0 times, expected once/);
+    await expect(fixtureKit([{ file: LESSON, find: ":::", replace: "" }])).rejects.toThrow(/occurs \d+ times, expected once/);
   });
 });
