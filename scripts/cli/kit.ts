@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { bench } from "./bench.ts";
 import { build, loadValidKit } from "../pipeline/build.ts";
 import { newLocale } from "./new-locale.ts";
-import { formatProblems, KitError } from "../core/problems.ts";
+import { BusyError, EXIT, formatProblems, KitError } from "../core/problems.ts";
 import { formatStatus, kitStatus, strictProblems } from "./status.ts";
 import { screenshots } from "./screenshots.ts";
 
@@ -103,6 +103,10 @@ async function main(argv: string[]): Promise<number> {
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
+  if (error instanceof BusyError) {
+    console.error(error.message);
+    process.exit(EXIT.busy);
+  }
   if (error instanceof KitError) {
     console.error(formatProblems(error.problems));
     console.error("\nNothing was written: the last good output is unchanged.");

@@ -53,8 +53,8 @@ export async function publish(staging: string, outRoot: string): Promise<void> {
   for (const part of OUTPUT_PARTS) if (await exists(path.join(outRoot, part))) had.push(part);
   const journal: Journal = { staging: path.basename(staging), had };
   await writeJournal(outRoot, journal);
-  fault("publish:journal");
   try {
+    fault("publish:journal");
     for (const part of OUTPUT_PARTS) {
       if (had.includes(part)) await rename(path.join(outRoot, part), path.join(staging, `${part}.old`));
       fault(`publish:aside:${part}`);
@@ -62,13 +62,14 @@ export async function publish(staging: string, outRoot: string): Promise<void> {
       fault(`publish:rename:${part}`);
     }
     await syncDir(outRoot);
+    fault("publish:commit");
+    await rm(path.join(outRoot, JOURNAL));
+    await syncDir(outRoot);
   } catch (error) {
+    // If this fails too, the journal stays and the next build settles it.
     await settle(outRoot, journal).catch(() => undefined);
     throw error;
   }
-  fault("publish:commit");
-  await rm(path.join(outRoot, JOURNAL));
-  await syncDir(outRoot);
   fault("publish:committed");
   await rm(staging, { recursive: true, force: true });
 }
@@ -180,6 +181,9 @@ export async function linkPdfsIntoSite(staging: string): Promise<void> {
   await Promise.all(files.map((rel) => linkFile(path.join(from, rel), path.join(to, rel))));
 }
 
+/** Removes a failed build's staging folder, unless a journal still needs it to put the last build back. */
 export async function discard(staging: string): Promise<void> {
+  const text = await readFile(path.join(path.dirname(staging), JOURNAL), "utf8").catch(() => "");
+  if (text.includes(JSON.stringify(path.basename(staging)))) return;
   await rm(staging, { recursive: true, force: true });
 }
