@@ -42,7 +42,24 @@ const POINTS = [
 ];
 /** Killed (no clean-up runs) wherever a swap or a zip is half done; before that, a kill leaves only a staging folder. */
 const KILLED = POINTS.filter((p) => /^(publish|bundle):|build:(site|bundled|published)$/.test(p));
-const CASES = [...POINTS.map((p) => `${p}:throw`), ...KILLED.map((p) => `${p}:kill`), "publish:aside:kits:enospc", "bundle:rename:en-XX:enospc"];
+/** Renames of the PDF stage (render-pdf.ts), reached only when a PDF is printed. */
+const PRINTING = ["pdf:cache:pdf", "pdf:cache:pages"];
+const CASES = [
+  ...[...POINTS, ...PRINTING].map((p) => `${p}:throw`),
+  ...[...KILLED, ...PRINTING].map((p) => `${p}:kill`),
+  "publish:aside:kits:enospc",
+  "bundle:rename:en-XX:enospc",
+];
+
+/** Every cache entry is whole: a page count only beside a finished PDF. */
+async function checkCache(out: string, spec: string): Promise<void> {
+  const dir = path.join(out, ".cache/pdf");
+  for (const name of (await readdir(dir)).filter((n) => n.endsWith(".pages"))) {
+    const pdf = await readFile(path.join(dir, name.replace(/\.pages$/, ".pdf")));
+    expect(pdf.subarray(-8).toString("latin1"), `${spec}: ${name}`).toMatch(/%%EOF\s*$/);
+    expect(Number(await readFile(path.join(dir, name), "utf8")), `${spec}: ${name}`).toBeGreaterThan(0);
+  }
+}
 
 describe("publishing", () => {
   it(
@@ -55,6 +72,8 @@ describe("publishing", () => {
       expect(Object.keys(before).some((f) => f.startsWith("kits/"))).toBe(true);
       await editLesson(root);
       // The new build once, whole: its output, and its PDFs in the template's cache, so each case prints nothing.
+      const printing = await tempDir();
+      await cp(template, printing, { recursive: true });
       const complete = await tempDir();
       await cp(template, complete, { recursive: true });
       expect((await kit(["--root", root, "--out", complete])).code).toBe(0);
@@ -66,7 +85,7 @@ describe("publishing", () => {
       const outcomes: Record<string, "old" | "new"> = {};
       for (const spec of CASES) {
         const out = await tempDir();
-        await cp(template, out, { recursive: true });
+        await cp(spec.startsWith("pdf:") ? printing : template, out, { recursive: true });
         const run = await kit(["--root", root, "--out", out], { KIT_FAULT: spec });
         const point = spec.slice(0, spec.lastIndexOf(":"));
         expect(run.stderr, spec).toContain(`${FAULT_MARKER} ${point}`);
@@ -82,6 +101,7 @@ describe("publishing", () => {
         expect([before, after], spec).toContainEqual(now);
         outcomes[spec] = JSON.stringify(now) === JSON.stringify(before) ? "old" : "new";
         expect(await leftovers(out), spec).toEqual([]);
+        await checkCache(out, spec);
         if (spec === CASES.at(-1)) {
           expect((await kit(["--root", root, "--out", out])).code).toBe(0);
           expect(await snapshot(out)).toEqual(after);
@@ -92,7 +112,7 @@ describe("publishing", () => {
       expect(outcomes["publish:journal:throw"]).toBe("old");
       expect(outcomes["publish:aside:kits:kill"]).toBe("old");
       expect(outcomes["publish:committed:kill"]).toBe("new");
-      await Promise.all([root, template, complete].map((dir) => rm(dir, { recursive: true, force: true })));
+      await Promise.all([root, template, printing, complete].map((dir) => rm(dir, { recursive: true, force: true })));
     },
     15 * 60_000,
   );
