@@ -61,9 +61,11 @@ export function zipDate(date: Date): Date {
 async function codeKey(options: BundleOptions): Promise<string> {
   const require = createRequire(import.meta.url);
   const fflate = JSON.parse(await readFile(require.resolve("fflate/package.json"), "utf8")) as { version: string };
+  // As for PDFs, the date counts only when SOURCE_DATE_EPOCH fixes it; otherwise a zip keeps its first date.
+  const dated = process.env.SOURCE_DATE_EPOCH ? options.date.toISOString() : "";
   const code = await Promise.all([import.meta.url, new URL("./offline-links.ts", import.meta.url).href].map((u) => readFile(fileURLToPath(u))));
   return createHash("sha256")
-    .update(JSON.stringify({ fflate: fflate.version, title: options.title, date: options.date.toISOString(), baseUrl: options.baseUrl ?? "" }))
+    .update(JSON.stringify({ fflate: fflate.version, title: options.title, dated, baseUrl: options.baseUrl ?? "" }))
     .update(code[0]!)
     .update(code[1]!)
     .digest("hex");
