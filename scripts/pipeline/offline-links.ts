@@ -19,7 +19,13 @@ export interface LinkContext {
 /** The zip path an href points at, or undefined for a link outside the site (or within the page). */
 export function target(href: string, page: string): string | undefined {
   if (/^([a-z][a-z0-9+.-]*:|\/\/|#)/i.test(href) || href === "") return undefined;
-  const clean = decodeURI(href.replace(/[?#].*$/, ""));
+  const bare = href.replace(/[?#].*$/, "");
+  let clean = bare;
+  try {
+    clean = decodeURI(bare);
+  } catch {
+    // A malformed escape names no file of ours; compared as written.
+  }
   const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(page), clean));
   return resolved.endsWith("/") ? `${resolved}index.html` : resolved;
 }

@@ -116,7 +116,7 @@ export async function recover(outRoot: string): Promise<string | undefined> {
       throw new Error(`${path.join(outRoot, JOURNAL)} is not a publishing journal; move it away and build again`);
     }
     const way = await settle(outRoot, journal);
-    said = way === "forward" ? "Finished publishing the build that was cut short." : "Put back the last complete build: the one after it was cut short while publishing.";
+    said = way === "forward" ? "A build was cut short after publishing: finished it." : "A build was cut short while publishing: put the last complete build back.";
   }
   for (const name of await readdir(outRoot).catch(() => [] as string[])) {
     if (name.startsWith(STAGING_PREFIX) || name === `${JOURNAL}.tmp`) await rm(path.join(outRoot, name), { recursive: true, force: true });
