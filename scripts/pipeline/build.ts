@@ -2,13 +2,16 @@
 // fallbacks), check, model, render the site and its search index, render
 // the PDFs, package (swap into output/, zip each locale), report. Each
 // stage is a module named for it.
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
+import { fault } from "../system/faults.ts";
+import { lockOutput, type HeldLock } from "../system/lock.ts";
 import { browserId, launchBrowser, type RunningBrowser } from "../system/browser.ts";
-import { writeBundles } from "./bundle.ts";
+import { pruneZipCache, writeBundles } from "./bundle.ts";
 import { runContentChecks } from "./check.ts";
 import { loadKit } from "./load.ts";
 import { buildModel, type BuildOptions, type SiteModel } from "./model.ts";
-import { discard, linkPdfsIntoSite, makeStaging, publish } from "./package.ts";
+import { carryOver, discard, linkPdfsIntoSite, makeStaging, publish, recover } from "./package.ts";
 import { formatProblems, isWarning, KitError, type Problem } from "../core/problems.ts";
 import { pruneCache, renderPdfs, type PdfResult } from "./render-pdf.ts";
 import { renderSite } from "./render-site.ts";
@@ -68,53 +71,84 @@ export function buildDate(env: NodeJS.ProcessEnv = process.env): Date {
   return epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : new Date();
 }
 
-export async function build(options: KitBuildOptions): Promise<BuildResult> {
-  const started = Date.now();
-  const report = options.reporter ?? consoleReporter();
-  const outDir = path.resolve(options.outDir ?? path.join(options.root, "output"));
-  const warnings: Problem[] = [];
-  const kit = await loadValidKit(options.root, options, warnings);
-  if (warnings.length) report.line(formatProblems(warnings));
-  const model = await buildModel(kit, options);
-  const locales = [...new Set(model.site.map((e) => e.locale))];
-  const date = buildDate();
-  const timings = { check: Date.now() - started, site: 0, pdf: 0, package: 0 };
+/** Milliseconds since the last call. */
+function stopwatch(): () => number {
   let mark = Date.now();
-  const lap = () => {
+  return () => {
     const now = Date.now();
     const ms = now - mark;
     mark = now;
     return ms;
   };
+}
+
+/**
+ * One build, holding the output folder's lock throughout: a swap an
+ * earlier build left half done is settled first, then everything is made
+ * in a staging folder and published all or nothing (package.ts).
+ */
+export async function build(options: KitBuildOptions): Promise<BuildResult> {
+  const started = Date.now();
+  const report = options.reporter ?? consoleReporter();
+  const outDir = path.resolve(options.outDir ?? path.join(options.root, "output"));
+  await mkdir(outDir, { recursive: true });
+  const lock = await lockOutput(outDir);
+  try {
+    fault("build:locked");
+    const recovered = await recover(outDir);
+    if (recovered) report.line(recovered);
+    fault("build:recovered");
+    return await buildLocked(options, outDir, lock, report, started);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function buildLocked(options: KitBuildOptions, outDir: string, lock: HeldLock, report: Reporter, started: number): Promise<BuildResult> {
+  const warnings: Problem[] = [];
+  const kit = await loadValidKit(options.root, options, warnings);
+  if (warnings.length) report.line(formatProblems(warnings));
+  fault("build:checked");
+  // The model always covers every locale, so a one-locale build still
+  // links to every other one (switcher, hreflang); only its own pages are made.
+  const whole = await buildModel(kit, { ...options, locales: undefined });
+  const wanted = (locale: string) => !options.locales || options.locales.includes(locale);
+  const model: SiteModel = { site: whole.site.filter((e) => wanted(e.locale)), print: whole.print.filter((e) => wanted(e.locale)), pdfs: whole.pdfs.filter((j) => wanted(j.locale)) };
+  const locales = kit.locales.map((l) => l.code).filter(wanted);
+  const date = buildDate();
+  const lap = stopwatch();
+  const timings = { check: Date.now() - started, site: 0, pdf: 0, package: 0 };
+  fault("build:model");
   report.line(`Checked ${kit.locales.reduce((n, l) => n + l.lessons.filter((x) => !x.fallbackFrom).length, 0)} lessons in ${kit.locales.length} locale(s).`);
 
   const staging = await makeStaging(outDir);
   try {
     const pages = await renderSite(model, path.join(staging, "site"));
+    fault("build:site");
     const indexed = await buildSearchIndexes(path.join(staging, "site"), locales);
+    fault("build:search");
     timings.site = lap();
     report.line(`Wrote ${model.site.length} web pages and ${model.print.length} print pages; search covers ${indexed} pages.`);
-    let running: RunningBrowser | undefined;
-    let pdfs: PdfResult;
-    try {
-      pdfs = await renderPdfs(model.pdfs, {
-        browser: async () => (running ??= await launchBrowser(report.line)).browser,
-        browserId: await browserId(),
-        cacheDir: path.join(outDir, ".cache", "pdf"),
-        siteDir: path.join(staging, "site"),
-        outDir: staging,
-        meta: { author: kit.config.author, subject: kit.config.subject, date },
-        onProgress: (done, total) => report.progress("PDFs", done, total),
-      });
-    } finally {
-      await running?.close();
-    }
+    const pdfs = await printPdfs(model, kit, staging, outDir, date, report);
+    fault("build:pdf");
     timings.pdf = lap();
+    if (options.locales) {
+      await carryOver(outDir, staging, (l) => !wanted(l), kit.locales.map((l) => l.code), kit.config.defaultLocale);
+      fault("build:carried");
+    }
     await linkPdfsIntoSite(staging);
-    await writeBundles(path.join(staging, "site"), path.join(staging, "kits"), locales, kit.config.title, date);
+    fault("build:linked");
+    const zipCache = path.join(outDir, ".cache", "zip");
+    const bundles = await writeBundles(path.join(staging, "site"), path.join(staging, "kits"), locales, { title: kit.config.title, date, baseUrl: options.baseUrl, cacheDir: zipCache });
+    fault("build:bundled");
+    lock.check();
     await publish(staging, outDir);
+    fault("build:published");
     // Prune only after a whole-kit build: a one-locale build uses only part of the cache.
-    if (!options.locales) await pruneCache(path.join(outDir, ".cache", "pdf"), pdfs.used);
+    if (!options.locales) {
+      await pruneCache(path.join(outDir, ".cache", "pdf"), pdfs.used);
+      await pruneZipCache(zipCache, bundles.used);
+    }
     timings.package = lap();
     const ms = Date.now() - started;
     const where = path.relative(process.cwd(), outDir) || ".";
@@ -123,5 +157,23 @@ export async function build(options: KitBuildOptions): Promise<BuildResult> {
   } catch (error) {
     await discard(staging);
     throw error;
+  }
+}
+
+/** Prints the model's PDFs into staging, starting the browser only if one is not cached. */
+async function printPdfs(model: SiteModel, kit: Kit, staging: string, outDir: string, date: Date, report: Reporter): Promise<PdfResult> {
+  let running: RunningBrowser | undefined;
+  try {
+    return await renderPdfs(model.pdfs, {
+      browser: async () => (running ??= await launchBrowser(report.line)).browser,
+      browserId: await browserId(),
+      cacheDir: path.join(outDir, ".cache", "pdf"),
+      siteDir: path.join(staging, "site"),
+      outDir: staging,
+      meta: { author: kit.config.author, subject: kit.config.subject, date },
+      onProgress: (done, total) => report.progress("PDFs", done, total),
+    });
+  } finally {
+    await running?.close();
   }
 }

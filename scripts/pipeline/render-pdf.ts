@@ -12,6 +12,7 @@ import { mergeParts } from "../pdf/merge.ts";
 import type { Browser, Page } from "puppeteer-core";
 import { footerContent, type PdfJob } from "./model.ts";
 import { KitError } from "../core/problems.ts";
+import { fault } from "../system/faults.ts";
 
 export interface PdfMeta {
   author: string;
@@ -270,6 +271,7 @@ export async function renderPdfs(jobs: readonly PdfJob[], options: PdfOptions): 
     joins.push(
       mergeParts(files, tmp, { info: info(job), standIns })
         .then(async (pages) => {
+          fault("pdf:rename:booklet");
           await rename(tmp, file);
           await finish(job, key, pages);
         })
@@ -322,8 +324,10 @@ async function storeInCache(file: string, pages: number, cacheDir: string, key: 
   await mkdir(cacheDir, { recursive: true });
   const tmp = path.join(cacheDir, `.${key}.${process.pid}.tmp`);
   await copyFile(file, tmp);
+  fault("pdf:cache:pdf");
   await rename(tmp, path.join(cacheDir, `${key}.pdf`));
   await writeFile(tmp, String(pages));
+  fault("pdf:cache:pages");
   await rename(tmp, path.join(cacheDir, `${key}.pages`));
 }
 
