@@ -83,11 +83,12 @@ function helplineRefHtml(name: string, env: MarkdownEnv): string {
   const school = SCHOOL_REF.exec(name);
   if (school) {
     const text = env.school[school[1] as SchoolRole];
-    return text ? `<span class="school-role">${escapeHtml(text)}</span>` : escapeHtml(`[[${name}]]`);
+    // An unfilled role shows as a gap, never as a guess (kit check warns).
+    return `<span class="school-role">${escapeHtml(text ?? env.t("helpline.unfilled"))}</span>`;
   }
   const id = resolveLines([name], env.roles, env.lines).ids[0];
   const line = id ? env.lines.get(id) : undefined;
-  if (!line) return escapeHtml(`[[${name}]]`);
+  if (!line) return `<span class="helpline-ref helpline-unfilled">${escapeHtml(env.t("helpline.unfilled"))}</span>`;
   const first = line.contacts[0];
   const strong = `<strong>${escapeHtml(line.short)}</strong>`;
   const href = first ? contactHref(first, env.dialing) : undefined;

@@ -7,7 +7,7 @@ import { argProblem, BLOCK_NAMES, BLOCKS, blocksFor, isBlockName, type BlockName
 import { needsCallingCode } from "../core/contacts.ts";
 import { lessonVariants, type LessonVariant } from "../core/handouts.ts";
 import { blockParams, markdown } from "../core/markdown.ts";
-import type { Problem } from "../core/problems.ts";
+import { isWarning, type Problem } from "../core/problems.ts";
 import { isLineRole, isSchoolRole, LINE_ROLE_NAMES, SCHOOL_REF, SCHOOL_ROLE_NAMES, type LineRole, type SchoolRole } from "../core/roles.ts";
 import {
   kitConfigSchema,
@@ -287,10 +287,14 @@ function unfilledRoles(code: string, region: Region, lessons: readonly Lesson[],
   }
   for (const [name, ids] of users) {
     const [field, what] = name.startsWith("school:") ? [`school.${name.slice(7)}`, "the school role"] : [`roles.${name}`, "the role"];
+    // A warning, so a new country's kit builds (showing "not filled in
+    // yet" where the role is used) while its region file is being filled;
+    // `kit check --strict` fails on it.
     problems.push({
       file: `regions/${region.meta.region}.yaml`,
       field,
-      message: `${what} "${name.replace(/^school:/, "")}" is not filled, and lessons/${code} uses it in ${ids.length} lesson${ids.length === 1 ? "" : "s"} (${ids.join(", ")}): name the line (or words) that fill it`,
+      severity: "warning",
+      message: `${what} "${name.replace(/^school:/, "")}" is not filled, and lessons/${code} uses it in ${ids.length} lesson${ids.length === 1 ? "" : "s"} (${ids.join(", ")}): name the ${name.startsWith("school:") ? "words your schools use" : "line that fills it"}`,
     });
   }
 }
@@ -387,6 +391,6 @@ export function validate(source: KitSource, problems: Problem[] = []): Validated
   for (const code of source.regions.keys()) resolveRegion(code, source, problems, regionCache);
   const locales = source.locales.map((loc) => validateLocale(loc, source, reference, regionCache, problems)).filter((l): l is Locale => l !== undefined);
   checkTranslationSources(source, locales, problems);
-  if (problems.length > start || !config) return { problems };
+  if (problems.slice(start).some((p) => !isWarning(p)) || !config) return { problems };
   return { kit: { root: source.root, config, locales }, problems };
 }
