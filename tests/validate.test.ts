@@ -70,7 +70,7 @@ describe("load and validate", () => {
     const [problem, ...rest] = await problemsOf("unknown-helpline");
     expect(rest).toEqual([]);
     expect(problem).toMatchObject({ field: "[[line-z]]", line: 33 });
-    expect(problem?.message).toMatch(/expected one of line-a, line-b/);
+    expect(problem?.message).toMatch(/expected a role \(.*call-first.*\) or a line of this locale's region \(line-a, line-b\)/);
   });
 
   it("throws one KitError carrying all problems", async () => {

@@ -75,7 +75,8 @@ export async function rewriteOfflineLinks(html: string, context: LinkContext): P
     rewriter.end(html);
   });
   // A list item never closed (valid HTML allows it) is kept as written.
-  return out + items.map((i) => i.raw).join("");
+  // The indentation of a dropped item is left on a line of its own: trim it.
+  return (out + items.map((i) => i.raw).join("")).replace(/^[ \t]+$/gm, "");
 }
 
 function serialize(tag: StartTag): string {
