@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { bench } from "./bench.ts";
 import { build, loadValidKit } from "../pipeline/build.ts";
 import { newLocale } from "./new-locale.ts";
-import { formatProblems, KitError } from "../core/problems.ts";
+import { BrowserMissingError, EXIT, formatProblems, KitError, PrintError, UsageError } from "../core/problems.ts";
 import { formatStatus, kitStatus, strictProblems } from "./status.ts";
 import { screenshots } from "./screenshots.ts";
 
@@ -37,6 +37,7 @@ Options:
   --out <dir>        write to this folder instead of output/
   --strict           with check: translations complete and current
   --root <dir>       the folder with kit.config.yaml, lessons/ and regions/ (default: this project)
+  --concurrency <n>  handouts printed at once (default: the machine's cores); booklet parts print one at a time
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -51,15 +52,18 @@ async function main(argv: string[]): Promise<number> {
       region: { type: "string" },
       out: { type: "string" },
       root: { type: "string" },
+      concurrency: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
   const command = positionals[0];
   const root = path.resolve(values.root ?? PROJECT_ROOT);
   const common = { locales: values.locale, baseUrl: values["base-url"] };
+  const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
+  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) throw new UsageError(`--concurrency needs a whole number of at least 1, not "${values.concurrency}"`);
   switch (command) {
     case "build":
-      await build({ ...common, root, outDir: values.out });
+      await build({ ...common, root, outDir: values.out, concurrency });
       return 0;
     case "screenshots": {
       const files = await screenshots(root, values.locale?.[0] ?? "en-MY", positionals[1] ?? "11-13-someone-threatens-you");
@@ -103,14 +107,31 @@ async function main(argv: string[]): Promise<number> {
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
+  process.exitCode = report(error);
+}
+
+/** Says what went wrong in the words of its kind, and returns the exit code for it (README). */
+function report(error: unknown): number {
   if (error instanceof KitError) {
     console.error(formatProblems(error.problems));
     console.error("\nNothing was written: the last good output is unchanged.");
-  } else if (error instanceof Error && error.name === "TypeError" && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS")) {
-    console.error(`${error.message}\n\n${USAGE}`);
-  } else {
-    console.error(`Build failed: ${error instanceof Error ? error.message : String(error)}`);
-    if (process.env.DEBUG) console.error(error);
+    return EXIT.badInput;
   }
-  process.exitCode = 1;
+  if (error instanceof UsageError || (error instanceof Error && error.name === "TypeError" && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS"))) {
+    console.error(`${error.message}\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  if (error instanceof BrowserMissingError) {
+    console.error(error.message);
+    return EXIT.noBrowser;
+  }
+  if (error instanceof PrintError) {
+    console.error(`${error.message}:`);
+    for (const { file, message } of error.failures) console.error(`  ${file}: ${message}`);
+    console.error("\nThe browser could not print these pages; the last good output is unchanged. Build again, or set DEBUG=1 for details.");
+    return EXIT.printFailed;
+  }
+  console.error(`Build failed: ${error instanceof Error ? error.message : String(error)}`);
+  if (process.env.DEBUG) console.error(error);
+  return EXIT.failed;
 }

@@ -23,6 +23,8 @@ export interface KitBuildOptions extends BuildOptions {
   /** Where site/ and pdf/ go; default <root>/output. */
   outDir?: string;
   reporter?: Reporter;
+  /** Handouts printing at once; default the machine's cores. */
+  concurrency?: number;
 }
 
 export interface BuildResult {
@@ -97,6 +99,7 @@ export async function build(options: KitBuildOptions): Promise<BuildResult> {
         siteDir: path.join(staging, "site"),
         outDir: staging,
         meta: { author: kit.config.author, subject: kit.config.subject, date },
+        concurrency: options.concurrency,
         onProgress: (done, total) => report.progress("PDFs", done, total),
       });
     } finally {
