@@ -84,9 +84,9 @@ const WHAT_TO_INSTALL =
 /** Where apt's output goes: a set-up step should not fill the screen. */
 export const APT_LOG = path.join(os.tmpdir(), "talk-early-apt-chromium.log");
 
-/** apt-get with its output in APT_LOG; the exit status, or an error's message. */
-function aptGet(args: string[]): void {
-  const fd = openSync(APT_LOG, "a");
+/** apt-get with its output in APT_LOG (started afresh by the first call); throws when it fails. */
+function aptGet(args: string[], append: boolean): void {
+  const fd = openSync(APT_LOG, append ? "a" : "w");
   try {
     const run = spawnSync("apt-get", args, { stdio: ["ignore", fd, fd], env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
     if (run.error) throw run.error;
@@ -101,8 +101,8 @@ async function install(log: (line: string) => void): Promise<string | undefined>
   if (process.platform === "linux" && isDebianLike() && isRoot) {
     log(`No browser found: installing Debian's chromium with apt-get (its output goes to ${APT_LOG}) ...`);
     try {
-      aptGet(["update", "-q"]);
-      aptGet(["install", "-y", "-q", "--no-install-recommends", "chromium"]);
+      aptGet(["update", "-q"], false);
+      aptGet(["install", "-y", "-q", "--no-install-recommends", "chromium"], true);
       return undefined;
     } catch (error) {
       return `apt-get failed (${error instanceof Error ? error.message : String(error)}); its output is in ${APT_LOG}.`;
@@ -205,13 +205,15 @@ export interface RunningBrowser {
 export async function launchBrowser(log?: (line: string) => void): Promise<RunningBrowser> {
   const found = await ensureChromium(log);
   const userDataDir = await mkdtemp(path.join(os.tmpdir(), "talk-early-chromium-"));
-  const browser = await puppeteer.launch({
-    executablePath: found.path,
-    headless: true,
-    args: CHROMIUM_FLAGS,
-    userDataDir,
-    protocolTimeout: 120_000,
-  });
+  let browser: Browser;
+  try {
+    browser = await puppeteer.launch({ executablePath: found.path, headless: true, args: CHROMIUM_FLAGS, userDataDir, protocolTimeout: 120_000 });
+  } catch (error) {
+    await rm(userDataDir, { recursive: true, force: true });
+    // A browser that will not start is as good as none: say which one, and what to do.
+    const why = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    throw new BrowserMissingError(`The browser at ${found.path} (${found.via}) would not start: ${why}\n${WHAT_TO_INSTALL.replace(/^.*\n/, "Install a working one and build again:\n")}`);
+  }
   return {
     browser,
     found,
