@@ -191,6 +191,17 @@ describe("the PDF stage on a built site", () => {
     await expect(printing).rejects.toMatchObject({ failures: [{ file: html, message: expect.stringMatching(/assets\/site\.js, which the PDF cache does not know/) }] });
   });
 
+  it("fails with a PrintError naming the browser, and waits for no part, when the browser stops", async () => {
+    const jobs = structuredClone(first.model.pdfs);
+    for (const job of jobs) if (job.booklet) job.booklet.footer = `Stopped · ${job.booklet.footer}`;
+    const doomed = await launchBrowser();
+    await doomed.browser.close();
+    const printing = render({ browser: async () => doomed.browser }, jobs);
+    await expect(printing).rejects.toBeInstanceOf(PrintError);
+    await expect(printing).rejects.toMatchObject({ failures: [{ file: "browser", message: expect.stringMatching(/^the browser stopped working/) }] });
+    await doomed.close();
+  });
+
   it("prints booklet parts one at a time, whatever the concurrency", async () => {
     // Another footer changes every part's key and no handout's.
     const jobs = structuredClone(first.model.pdfs);

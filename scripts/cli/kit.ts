@@ -128,7 +128,7 @@ function report(error: unknown): number {
   if (error instanceof PrintError) {
     console.error(`${error.message}:`);
     for (const { file, message } of error.failures) console.error(`  ${file}: ${message}`);
-    console.error("\nThe browser could not print these pages; the last good output is unchanged. Build again, or set DEBUG=1 for details.");
+    console.error("\nThe browser could not print these pages, so nothing was published: the last good output is unchanged.\nBuild again; a page that fails every time needs a look at its content, or another Chromium.");
     return EXIT.printFailed;
   }
   console.error(`Build failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -167,37 +167,57 @@ export async function renderPdfs(jobs: readonly PdfJob[], options: PdfOptions): 
 
 const infoOf = (run: Run, job: PdfJob): InfoFields => ({ ...run.options.meta, title: job.title, lang: job.lang });
 
-/** Runs the tasks in `width` tabs; each task is tried twice, the second time in a fresh tab. */
+/**
+ * Runs the tasks in `width` tabs. When the browser itself fails (no tab
+ * can be opened), every task not yet done is failed, so that no booklet
+ * join waits for a part that will never come.
+ */
 async function runPool(run: Run, tasks: readonly Task[], width: number): Promise<void> {
   if (tasks.length === 0) return;
   const browser = await run.options.browser();
+  const settled = new Set<Task>();
   let next = 0;
+  let broken: unknown;
   const worker = async () => {
-    let page = await browser.newPage();
-    while (next < tasks.length) {
-      const task = tasks[next++]!;
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await task.run(page);
-          if (task.fresh) {
-            await page.close();
-            page = await browser.newPage();
-          }
-          break;
-        } catch (error) {
-          await page.close().catch(() => undefined);
-          page = await browser.newPage();
-          if (attempt === 2) {
-            run.failures.push({ file: task.label, message: `could not print ${task.label} after a retry: ${firstLine(error)}` });
-            task.failed?.(error);
-            break;
-          }
-        }
+    let page: Page | undefined;
+    try {
+      page = await browser.newPage();
+      while (next < tasks.length && broken === undefined) {
+        const task = tasks[next++]!;
+        page = await runTask(run, browser, page, task, settled);
+      }
+    } catch (error) {
+      broken ??= error;
+    } finally {
+      await page?.close().catch(() => undefined);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(width, tasks.length)) }, worker));
+  if (broken === undefined) return;
+  run.failures.push({ file: "browser", message: `the browser stopped working while printing: ${firstLine(broken)}` });
+  for (const task of tasks.filter((t) => !settled.has(t))) task.failed?.(broken);
+}
+
+/** Runs one task, a second time in a fresh tab if it fails; the tab to go on with. */
+async function runTask(run: Run, browser: Browser, page: Page, task: Task, settled: Set<Task>): Promise<Page> {
+  for (let attempt = 1; ; attempt++) {
+    let failed = false;
+    try {
+      await task.run(page);
+      settled.add(task);
+      if (!task.fresh) return page;
+    } catch (error) {
+      failed = true;
+      if (attempt === 2) {
+        run.failures.push({ file: task.label, message: `could not print ${task.label} after a retry: ${firstLine(error)}` });
+        task.failed?.(error);
+        settled.add(task);
       }
     }
     await page.close().catch(() => undefined);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(width, tasks.length)) }, worker));
+    page = await browser.newPage();
+    if (!failed || attempt === 2) return page;
+  }
 }
 
 /** Takes a cache entry into place; its page count, or undefined on a miss. Marks the entry used either way. */
