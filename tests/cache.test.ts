@@ -1,7 +1,7 @@
 // The PDF cache (#10, item 5): a PDF is printed again exactly when
 // something it is made from changed, and only then. Real builds of the
 // fixture kit and a real browser; what changes is one input at a time.
-import { cp, readFile, readdir, stat, writeFile } from "node:fs/promises";
+import { cp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { mkdtempSync } from "node:fs";
 import path from "node:path";
 import { PDFDocument } from "pdf-lib";
@@ -170,8 +170,12 @@ describe("the PDF stage on a built site", () => {
     expect((await stat(shmCache)).dev).not.toBe((await stat(outDir)).dev);
     await render({ cacheDir: shmCache });
     const again = await renderPdfs(first.model.pdfs, { browser: async () => running.browser, ...base, cacheDir: shmCache, siteDir: site, outDir, meta: { author: "A", subject: "S", date: new Date(0) } });
-    expect([again.printed, again.cached]).toEqual([0, all()]);
-    for (const job of first.model.pdfs) expect((await pdfText(path.join(outDir, job.pdf))).pages.length, job.pdf).toBeGreaterThan(0);
+    try {
+      expect([again.printed, again.cached]).toEqual([0, all()]);
+      for (const job of first.model.pdfs) expect((await pdfText(path.join(outDir, job.pdf))).pages.length, job.pdf).toBeGreaterThan(0);
+    } finally {
+      await rm(shmCache, { recursive: true, force: true }); // /dev/shm is memory
+    }
   });
 
   it("fails with a PrintError, never a guessed page number, when a booklet's handout has no page count", async () => {
