@@ -9,6 +9,7 @@ import { launchBrowser } from "../scripts/system/browser.ts";
 import { build, type BuildResult } from "../scripts/pipeline/build.ts";
 import type { PdfJob } from "../scripts/pipeline/model.ts";
 import { renderPdfs } from "../scripts/pipeline/render-pdf.ts";
+import { PrintError } from "../scripts/core/problems.ts";
 import { silentReporter } from "../scripts/pipeline/report.ts";
 import { fixtureKit, pdfText, tempDir } from "./helpers.ts";
 import { kitFacts } from "./kit-facts.ts";
@@ -210,8 +211,9 @@ describe("a page that cannot be printed", () => {
   it("is tried again in a fresh tab, then named in the error", async () => {
     let tabs = 0;
     const printing = render([{ ...job("11-13-fixture-lesson-plan-a4"), html: broken }], await tempDir(), () => tabs++);
+    await expect(printing).rejects.toBeInstanceOf(PrintError);
     await expect(printing).rejects.toMatchObject({
-      problems: [{ file: broken, field: "pdf", message: expect.stringMatching(/^could not print print\/en-XX\/broken\.html after a retry: .*Printing failed/) }],
+      failures: [{ file: broken, message: expect.stringMatching(/^could not print print\/en-XX\/broken\.html after a retry: .*Printing failed/) }],
     });
     // The first tab, a fresh one for the retry, and one more after it failed again.
     expect(tabs).toBe(3);
@@ -222,7 +224,7 @@ describe("a page that cannot be printed", () => {
     booklet.booklet!.parts[1]!.html = broken;
     const outDir = await tempDir();
     const printing = render([job("11-13-fixture-lesson-plan-a4"), job("11-13-fixture-lesson-family-a4"), job("11-13-fixture-lesson-worksheet-a4"), booklet], outDir, () => undefined);
-    await expect(printing).rejects.toMatchObject({ problems: [{ file: broken, field: "pdf" }] });
+    await expect(printing).rejects.toMatchObject({ failures: [{ file: broken }] });
     expect((await readdir(path.join(outDir, "pdf", "en-XX"))).sort()).toEqual([
       "11-13-fixture-lesson-family-a4.pdf",
       "11-13-fixture-lesson-plan-a4.pdf",

@@ -15,30 +15,33 @@ import { silentReporter } from "../pipeline/report.ts";
 /**
  * Memory of this process and every process it started (Chromium's too), as
  * proportional set size: pages shared between Chromium's processes count
- * once, not once per process as plain RSS would.
+ * once, not once per process as plain RSS would. Only this tree's
+ * smaps_rollup is read: reading every process's, on a machine running
+ * other builds, took longer than the sampling interval and slowed the
+ * build being measured to a crawl.
  */
 function treeRssMb(): number {
-  const parents = new Map<number, number>();
-  const rss = new Map<number, number>();
+  const children = new Map<number, number[]>();
   for (const name of safeReaddir("/proc")) {
     const pid = Number(name);
     if (!Number.isInteger(pid)) continue;
     try {
-      const status = readFileSync(`/proc/${pid}/status`, "utf8");
-      parents.set(pid, Number(/^PPid:\s+(\d+)/m.exec(status)?.[1] ?? 0));
-      const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
-      rss.set(pid, Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0));
+      // The parent is the 4th field of /proc/<pid>/stat, after "(command)", which may hold spaces.
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(parent, [...(children.get(parent) ?? []), pid]);
     } catch {
       // the process ended while we looked
     }
   }
   let total = 0;
-  for (const pid of rss.keys()) {
-    for (let p: number | undefined = pid; p; p = parents.get(p)) {
-      if (p === process.pid) {
-        total += rss.get(pid) ?? 0;
-        break;
-      }
+  for (const queue = [process.pid]; queue.length; ) {
+    const pid = queue.pop()!;
+    queue.push(...(children.get(pid) ?? []));
+    try {
+      total += Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"))?.[1] ?? 0);
+    } catch {
+      // ended meanwhile
     }
   }
   return total / 1024;
@@ -52,15 +55,25 @@ function safeReaddir(dir: string): string[] {
   }
 }
 
-/** Runs `task` while sampling memory; returns its result and the peak. */
+/**
+ * Runs `task` while sampling memory; returns its result and the peak.
+ * Each sample waits at least twice as long as the last one took, so the
+ * measuring never takes more than a third of the build's time.
+ */
 async function withPeak<T>(task: () => Promise<T>): Promise<{ value: T; peakMb: number }> {
   let peak = treeRssMb();
-  const timer = setInterval(() => (peak = Math.max(peak, treeRssMb())), 100);
+  let timer: NodeJS.Timeout | undefined;
+  const sample = () => {
+    const started = Date.now();
+    peak = Math.max(peak, treeRssMb());
+    timer = setTimeout(sample, Math.max(100, 2 * (Date.now() - started)));
+  };
+  timer = setTimeout(sample, 100);
   try {
     const value = await task();
     return { value, peakMb: Math.max(peak, treeRssMb()) };
   } finally {
-    clearInterval(timer);
+    clearTimeout(timer);
   }
 }
 

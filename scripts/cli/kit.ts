@@ -106,9 +106,10 @@ async function main(argv: string[]): Promise<number> {
   const root = path.resolve(values.root ?? PROJECT_ROOT);
   await checkCommandLine(command, values, root);
   const common = { locales: values.locale, baseUrl: values["base-url"] };
+  const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
   switch (command) {
     case "build":
-      await build({ ...common, root, outDir: values.out });
+      await build({ ...common, root, outDir: values.out, concurrency });
       return 0;
     case "screenshots": {
       const files = await screenshots(root, values.locale?.[0] ?? "en-MY", positionals[1] ?? "11-13-someone-threatens-you");

@@ -26,6 +26,8 @@ export interface KitBuildOptions extends BuildOptions {
   /** Where site/ and pdf/ go; default <root>/output. */
   outDir?: string;
   reporter?: Reporter;
+  /** Handouts printing at once; default the machine's cores. */
+  concurrency?: number;
 }
 
 export interface BuildResult {
@@ -129,7 +131,7 @@ async function buildLocked(options: KitBuildOptions, outDir: string, lock: HeldL
     fault("build:search");
     timings.site = lap();
     report.line(`Wrote ${model.site.length} web pages and ${model.print.length} print pages; search covers ${indexed} pages.`);
-    const pdfs = await printPdfs(model, kit, staging, outDir, date, report);
+    const pdfs = await printPdfs(model, kit, staging, outDir, date, report, options.concurrency);
     fault("build:pdf");
     timings.pdf = lap();
     if (options.locales) {
@@ -161,7 +163,7 @@ async function buildLocked(options: KitBuildOptions, outDir: string, lock: HeldL
 }
 
 /** Prints the model's PDFs into staging, starting the browser only if one is not cached. */
-async function printPdfs(model: SiteModel, kit: Kit, staging: string, outDir: string, date: Date, report: Reporter): Promise<PdfResult> {
+async function printPdfs(model: SiteModel, kit: Kit, staging: string, outDir: string, date: Date, report: Reporter, concurrency?: number): Promise<PdfResult> {
   let running: RunningBrowser | undefined;
   try {
     return await renderPdfs(model.pdfs, {
@@ -171,6 +173,7 @@ async function printPdfs(model: SiteModel, kit: Kit, staging: string, outDir: st
       siteDir: path.join(staging, "site"),
       outDir: staging,
       meta: { author: kit.config.author, subject: kit.config.subject, date },
+      concurrency,
       onProgress: (done, total) => report.progress("PDFs", done, total),
     });
   } finally {

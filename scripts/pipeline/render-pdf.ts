@@ -1,17 +1,20 @@
 // Stage 5: print each handout's page to PDF with one browser and a small
 // pool of reused tabs, then stamp the document's metadata. Booklets are
-// printed in parts of bounded size and joined (pdf-merge.ts).
-import { createHash } from "node:crypto";
-import { copyFile, link, mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+// printed in parts of bounded size, one part at a time, and joined
+// (scripts/pdf/merge.ts). What may be reused is decided in pdf-cache.ts.
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { PDFDocument } from "pdf-lib";
+import type { Browser, HTTPRequest, Page } from "puppeteer-core";
+import { PrintError } from "../core/problems.ts";
 import { countPages, setInfo, type InfoFields } from "../pdf/info.ts";
 import { mergeParts } from "../pdf/merge.ts";
-import type { Browser, Page } from "puppeteer-core";
-import { footerContent, type PdfJob } from "./model.ts";
-import { KitError } from "../core/problems.ts";
+import { footerContent, type BookletLayout, type PdfJob } from "./model.ts";
+import { AssetHasher, combinedKey, fromCache, pageKey, printCodeFingerprint, sharedKey, storeInCache } from "./pdf-cache.ts";
+
+export { pruneCache } from "./pdf-cache.ts";
 import { fault } from "../system/faults.ts";
 
 export interface PdfMeta {
@@ -24,16 +27,27 @@ export interface PdfMeta {
 export interface PdfOptions {
   /** Started on the first cache miss only, so a no-op rebuild starts no browser. */
   browser: () => Promise<Browser>;
-  /** Names the browser build (path, size, date): a new Chromium prints afresh. */
+  /** Names the browser build (system/browser.ts): a new Chromium prints afresh. */
   browserId: string;
+  /** Fingerprint of the printing code and libraries; worked out from the sources when not given. */
+  printCode?: string;
   /** Content-addressed store of finished PDFs; none, no caching. */
   cacheDir?: string;
   siteDir: string;
   outDir: string;
   meta: PdfMeta;
-  /** Tabs printing at once; defaults to the machine's cores. */
+  /** Handouts printing at once (one tab each); defaults to the machine's cores. Booklet parts print one at a time. */
   concurrency?: number;
   onProgress?: (done: number, total: number) => void;
+}
+
+export interface PdfResult {
+  printed: number;
+  cached: number;
+  /** Booklet parts printed (a booklet is printed in parts and joined). */
+  parts: number;
+  /** Cache entries this build used, so older ones can be pruned. */
+  used: Set<string>;
 }
 
 const PAGE_TIMEOUT_MS = 60_000;
@@ -50,58 +64,6 @@ interface PartSettings {
   starts?: number[];
 }
 
-/** Loads a print page and prints it as Chromium does; a booklet part gets its numbering first. */
-async function print(page: Page, file: string, part?: PartSettings): Promise<Uint8Array> {
-  await page.goto(pathToFileURL(file).href, { waitUntil: "load", timeout: PAGE_TIMEOUT_MS });
-  await page.evaluate(() => document.fonts.ready.then(() => undefined));
-  if (part) {
-    // Page numbers run on from the previous part (Chromium starts the page
-    // counter at the first page's increment) and the footer names the
-    // booklet's length, as this page alone cannot know it.
-    const footer = footerContent(part.footer.replaceAll("{pages}", String(part.total)));
-    const first = part.first > 1 ? `@page :first { counter-increment: page ${part.first}; }` : "";
-    await page.addStyleTag({ content: `@page { @bottom-center { content: ${footer}; } } ${first}` });
-    if (part.starts) {
-      await page.evaluate((numbers: number[]) => {
-        document.querySelectorAll(".toc-page").forEach((el, i) => (el.textContent = String(numbers[i] ?? "")));
-      }, part.starts);
-    }
-  }
-  return page.pdf({ preferCSSPageSize: true, printBackground: true, tagged: true, outline: true, timeout: part ? PART_TIMEOUT_MS : PAGE_TIMEOUT_MS });
-}
-
-/** Bump when printing changes in a way the inputs below do not show. */
-const CACHE_VERSION = 2;
-
-async function hashFiles(dir: string): Promise<string> {
-  const hash = createHash("sha256");
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  const files = entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name)).sort();
-  for (const file of files) hash.update(path.relative(dir, file)).update("\0").update(await readFile(file));
-  return hash.digest("hex");
-}
-
-/**
- * Everything a PDF is made from: its page, the stylesheets and fonts, the
- * paper and metadata, and the browser build. The date counts only when
- * SOURCE_DATE_EPOCH fixes it; otherwise a cached PDF keeps its first date.
- */
-async function cacheKey(siteDir: string, html: string, shared: string, extra: unknown): Promise<string> {
-  return createHash("sha256")
-    .update(JSON.stringify({ shared, extra }))
-    .update(await readFile(path.join(siteDir, html)))
-    .digest("hex");
-}
-
-export interface PdfResult {
-  printed: number;
-  cached: number;
-  /** Booklet parts printed (a booklet is printed in parts and joined). */
-  parts: number;
-  /** Cache entries this build used, so older ones can be pruned. */
-  used: Set<string>;
-}
-
 /** One print in the pool; `fresh` asks for a new tab afterwards (a tab keeps a long document's layout). */
 interface Task {
   label: string;
@@ -111,182 +73,284 @@ interface Task {
   failed?: (error: unknown) => void;
 }
 
+/** One run of the stage: its options, shared key and what it has done so far. */
+interface Run {
+  options: PdfOptions;
+  assets: AssetHasher;
+  shared: string;
+  total: number;
+  done: number;
+  result: PdfResult;
+  pageCounts: Map<string, number>;
+  failures: { file: string; message: string }[];
+}
+
+const firstLine = (error: unknown) => (error instanceof Error ? error.message.split("\n")[0] : String(error));
+
+/**
+ * Loads a print page and prints it as Chromium does; a booklet part gets
+ * its numbering first. A page that loads a file its cache key does not
+ * cover fails: its PDF could otherwise be reused after that file changed.
+ */
+async function print(page: Page, file: string, covered: ReadonlySet<string>, part?: PartSettings): Promise<Uint8Array> {
+  const loaded: string[] = [];
+  const onRequest = (request: HTTPRequest) => {
+    if (request.url().startsWith("file:")) loaded.push(fileURLToPath(request.url()));
+  };
+  page.on("request", onRequest);
+  try {
+    await page.goto(pathToFileURL(file).href, { waitUntil: "load", timeout: PAGE_TIMEOUT_MS });
+    await page.evaluate(() => document.fonts.ready.then(() => undefined));
+    if (part) await numberPart(page, part);
+    const pdf = await page.pdf({ preferCSSPageSize: true, printBackground: true, tagged: true, outline: true, timeout: part ? PART_TIMEOUT_MS : PAGE_TIMEOUT_MS });
+    const uncovered = loaded.filter((f) => !covered.has(f));
+    if (uncovered.length) throw new Error(`it loaded ${uncovered.join(", ")}, which the PDF cache does not know it depends on`);
+    return pdf;
+  } finally {
+    page.off("request", onRequest);
+  }
+}
+
+async function numberPart(page: Page, part: PartSettings): Promise<void> {
+  // Page numbers run on from the previous part (Chromium starts the page
+  // counter at the first page's increment) and the footer names the
+  // booklet's length, as this page alone cannot know it.
+  const footer = footerContent(part.footer.replaceAll("{pages}", String(part.total)));
+  const first = part.first > 1 ? `@page :first { counter-increment: page ${part.first}; }` : "";
+  await page.addStyleTag({ content: `@page { @bottom-center { content: ${footer}; } } ${first}` });
+  if (part.starts) {
+    await page.evaluate((numbers: number[]) => {
+      document.querySelectorAll(".toc-page").forEach((el, i) => (el.textContent = String(numbers[i] ?? "")));
+    }, part.starts);
+  }
+}
+
 /**
  * Prints every PDF not in the cache: handouts first, then the booklets,
  * which are numbered from the handouts' page counts and printed in parts
- * of bounded size, so memory does not grow with the kit. A page that
- * crashes or times out is retried once in a fresh tab.
+ * of bounded size, one part at a time, so memory grows neither with the
+ * kit nor with the machine's cores. A page that crashes or times out is
+ * retried once in a fresh tab; whatever still fails is a PrintError.
  */
 export async function renderPdfs(jobs: readonly PdfJob[], options: PdfOptions): Promise<PdfResult> {
-  const assets = await hashFiles(path.join(options.siteDir, "assets"));
   const { author, subject } = options.meta;
   const dated = process.env.SOURCE_DATE_EPOCH ? options.meta.date.toISOString() : "";
-  const shared = JSON.stringify({ v: CACHE_VERSION, assets, author, subject, dated, browser: options.browserId });
-  const result: PdfResult = { printed: 0, cached: 0, parts: 0, used: new Set() };
-  const pageCounts = new Map<string, number>();
-  const failures: { file: string; message: string }[] = [];
-  const firstLine = (error: unknown) => (error instanceof Error ? error.message.split("\n")[0] : String(error));
-  let done = 0;
-  const progress = () => options.onProgress?.(++done, jobs.length);
-  const tabs = options.concurrency ?? os.availableParallelism();
-  const { cacheDir } = options;
-  const info = (job: PdfJob): InfoFields => ({ title: job.title, lang: job.lang, author, subject, date: options.meta.date });
-
-  const runPool = async (tasks: Task[]) => {
-    if (tasks.length === 0) return;
-    const browser = await options.browser();
-    let next = 0;
-    const worker = async () => {
-      let page = await browser.newPage();
-      while (next < tasks.length) {
-        const task = tasks[next++]!;
-        for (let attempt = 1; ; attempt++) {
-          try {
-            await task.run(page);
-            if (task.fresh) {
-              await page.close();
-              page = await browser.newPage();
-            }
-            break;
-          } catch (error) {
-            await page.close().catch(() => undefined);
-            page = await browser.newPage();
-            if (attempt === 2) {
-              failures.push({ file: task.label, message: `could not print ${task.label} after a retry: ${firstLine(error)}` });
-              task.failed?.(error);
-              break;
-            }
-          }
-        }
-      }
-      await page.close().catch(() => undefined);
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(tabs, tasks.length)) }, worker));
-  };
-  const lookup = async (key: string, file: string) => {
-    result.used.add(key);
-    return cacheDir ? fromCache(cacheDir, key, file) : undefined;
-  };
-  /** Takes a finished PDF from the cache; false on a miss. */
-  const cached = async (job: PdfJob, key: string, file: string) => {
-    const pages = await lookup(key, file);
-    if (pages === undefined) return false;
-    pageCounts.set(job.pdf, pages);
-    result.cached++;
-    progress();
-    return true;
-  };
-  const finish = async (job: PdfJob, key: string, pages: number) => {
-    pageCounts.set(job.pdf, pages);
-    result.printed++;
-    if (cacheDir) await storeInCache(path.join(options.outDir, job.pdf), pages, cacheDir, key);
-    progress();
-  };
-  /** A PDF printed whole: a handout, or a booklet that is one part. */
-  const printWhole = async (page: Page, job: PdfJob, key: string, part?: PartSettings) => {
-    const pdf = await setInfo(await print(page, path.join(options.siteDir, job.html), part), info(job));
-    await writeFile(path.join(options.outDir, job.pdf), pdf);
-    await finish(job, key, await pageCount(pdf));
+  const code = options.printCode ?? (await printCodeFingerprint());
+  const run: Run = {
+    options,
+    assets: new AssetHasher(options.siteDir),
+    shared: sharedKey({ code, browser: options.browserId, author, subject, dated }),
+    total: jobs.length,
+    done: 0,
+    result: { printed: 0, cached: 0, parts: 0, used: new Set() },
+    pageCounts: new Map(),
+    failures: [],
   };
 
   const handouts: Task[] = [];
   for (const job of jobs.filter((j) => !j.booklet)) {
-    const file = path.join(options.outDir, job.pdf);
-    await mkdir(path.dirname(file), { recursive: true });
-    const key = await cacheKey(options.siteDir, job.html, shared, { paper: job.paper, title: job.title, lang: job.lang });
-    if (await cached(job, key, file)) continue;
-    handouts.push({ label: job.html, run: (page) => printWhole(page, job, key) });
+    const task = await planHandout(run, job);
+    if (task) handouts.push(task);
   }
-  await runPool(handouts);
-  failIf(failures);
+  await runPool(run, handouts, options.concurrency ?? os.availableParallelism());
+  failIf(run.failures);
 
-  // Booklets. Each part's numbering comes from the handouts' page counts.
   const partsDir = path.join(options.outDir, ".booklet-parts");
   const parts: Task[] = [];
   const joins: Promise<void>[] = [];
-  for (const job of jobs.filter((j) => j.booklet)) {
-    const layout = job.booklet!;
-    const file = path.join(options.outDir, job.pdf);
-    await mkdir(path.dirname(file), { recursive: true });
-    const starts: number[] = [];
-    let nextPage = layout.before + 1;
-    for (const section of layout.sections) {
-      starts.push(nextPage);
-      nextPage += pageCounts.get(section) ?? 0;
-    }
-    const total = nextPage - 1;
-    let section = 0;
-    const settings = layout.parts.map((part, i) => {
-      const first = i === 0 ? 1 : starts[section]!;
-      section += part.sections;
-      return { html: part.html, part: { first, total, footer: layout.footer, ...(i === 0 ? { starts } : {}) } };
-    });
-    const partKeys = await Promise.all(settings.map((s) => cacheKey(options.siteDir, s.html, shared, { paper: job.paper, part: s.part })));
-    const key = createHash("sha256").update(JSON.stringify({ shared, title: job.title, lang: job.lang, partKeys })).digest("hex");
-    // Kept even when the booklet is cached, so that an edit reprints only its part.
-    if (settings.length > 1) partKeys.forEach((k) => result.used.add(k));
-    if (await cached(job, key, file)) continue;
-
-    if (settings.length === 1) {
-      parts.push({
-        label: job.html,
-        fresh: true,
-        run: async (page) => {
-          await printWhole(page, job, key, settings[0]!.part);
-          result.parts++;
-        },
-      });
-      continue;
-    }
-    await mkdir(partsDir, { recursive: true });
-    const files: Promise<string>[] = [];
-    let printFailed = false;
-    for (const [i, { html, part }] of settings.entries()) {
-      const partFile = path.join(partsDir, `${partKeys[i]}.pdf`);
-      if ((await lookup(partKeys[i]!, partFile)) !== undefined) {
-        files.push(Promise.resolve(partFile));
-        continue;
-      }
-      const printed = settle<string>();
-      files.push(printed.promise);
-      parts.push({
-        label: html,
-        fresh: true,
-        run: async (page) => {
-          const pdf = await print(page, path.join(options.siteDir, html), part);
-          await writeFile(partFile, pdf);
-          result.parts++;
-          if (cacheDir) await storeInCache(partFile, countPages(pdf), cacheDir, partKeys[i]!);
-          printed.resolve(partFile);
-        },
-        failed: (error) => {
-          printFailed = true;
-          printed.reject(error);
-        },
-      });
-    }
-    // Joining starts now and takes each part as soon as it is printed.
-    const standIns = new Map(layout.anchors.map((anchor, i) => [anchor, starts[i]!] as const).slice(layout.parts[0]!.sections));
-    const tmp = `${file}.tmp`;
-    joins.push(
-      mergeParts(files, tmp, { info: info(job), standIns })
-        .then(async (pages) => {
-          fault("pdf:rename:booklet");
-          await rename(tmp, file);
-          await finish(job, key, pages);
-        })
-        .catch(async (error: unknown) => {
-          await rm(tmp, { force: true });
-          // A part that could not be printed is reported as such already.
-          if (!printFailed) failures.push({ file: job.pdf, message: `could not join the booklet's ${files.length} parts: ${firstLine(error)}` });
-        }),
-    );
-  }
-  await runPool(parts);
+  for (const job of jobs.filter((j) => j.booklet)) await planBooklet(run, job, partsDir, parts, joins);
+  await runPool(run, parts, 1);
   await Promise.all(joins);
   await rm(partsDir, { recursive: true, force: true });
-  failIf(failures);
-  return result;
+  failIf(run.failures);
+  return run.result;
+}
+
+const infoOf = (run: Run, job: PdfJob): InfoFields => ({ ...run.options.meta, title: job.title, lang: job.lang });
+
+/**
+ * Runs the tasks in `width` tabs. When the browser itself fails (no tab
+ * can be opened), every task not yet done is failed, so that no booklet
+ * join waits for a part that will never come.
+ */
+async function runPool(run: Run, tasks: readonly Task[], width: number): Promise<void> {
+  if (tasks.length === 0) return;
+  const browser = await run.options.browser();
+  const settled = new Set<Task>();
+  let next = 0;
+  let broken: unknown;
+  const worker = async () => {
+    let page: Page | undefined;
+    try {
+      page = await browser.newPage();
+      while (next < tasks.length && broken === undefined) {
+        const task = tasks[next++]!;
+        page = await runTask(run, browser, page, task, settled);
+      }
+    } catch (error) {
+      broken ??= error;
+    } finally {
+      await page?.close().catch(() => undefined);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(width, tasks.length)) }, worker));
+  if (broken === undefined) return;
+  run.failures.push({ file: "browser", message: `the browser stopped working while printing: ${firstLine(broken)}` });
+  for (const task of tasks.filter((t) => !settled.has(t))) task.failed?.(broken);
+}
+
+/** Runs one task, a second time in a fresh tab if it fails; the tab to go on with. */
+async function runTask(run: Run, browser: Browser, page: Page, task: Task, settled: Set<Task>): Promise<Page> {
+  for (let attempt = 1; ; attempt++) {
+    let failed = false;
+    try {
+      await task.run(page);
+      settled.add(task);
+      if (!task.fresh) return page;
+    } catch (error) {
+      failed = true;
+      if (attempt === 2) {
+        run.failures.push({ file: task.label, message: `could not print ${task.label} after a retry: ${firstLine(error)}` });
+        task.failed?.(error);
+        settled.add(task);
+      }
+    }
+    await page.close().catch(() => undefined);
+    page = await browser.newPage();
+    if (!failed || attempt === 2) return page;
+  }
+}
+
+/** Takes a cache entry into place; its page count, or undefined on a miss. Marks the entry used either way. */
+async function lookup(run: Run, key: string, file: string): Promise<number | undefined> {
+  run.result.used.add(key);
+  return run.options.cacheDir ? fromCache(run.options.cacheDir, key, file) : undefined;
+}
+
+/** Takes a finished PDF from the cache; false on a miss. */
+async function takeCached(run: Run, job: PdfJob, key: string): Promise<boolean> {
+  const pages = await lookup(run, key, path.join(run.options.outDir, job.pdf));
+  if (pages === undefined) return false;
+  run.pageCounts.set(job.pdf, pages);
+  run.result.cached++;
+  run.options.onProgress?.(++run.done, run.total);
+  return true;
+}
+
+async function finish(run: Run, job: PdfJob, key: string, pages: number): Promise<void> {
+  run.pageCounts.set(job.pdf, pages);
+  run.result.printed++;
+  if (run.options.cacheDir) await storeInCache(path.join(run.options.outDir, job.pdf), pages, run.options.cacheDir, key);
+  run.options.onProgress?.(++run.done, run.total);
+}
+
+/** A PDF printed whole: a handout, or a booklet that is one part. */
+async function printWhole(run: Run, page: Page, job: PdfJob, key: string, html: string, part?: PartSettings): Promise<void> {
+  const covered = await run.assets.files(html);
+  const pdf = await setInfo(await print(page, path.join(run.options.siteDir, html), covered, part), infoOf(run, job));
+  await writeFile(path.join(run.options.outDir, job.pdf), pdf);
+  await finish(run, job, key, await pageCount(pdf, job.pdf));
+}
+
+/** A handout from the cache, or the task that prints it. */
+async function planHandout(run: Run, job: PdfJob): Promise<Task | undefined> {
+  await mkdir(path.dirname(path.join(run.options.outDir, job.pdf)), { recursive: true });
+  const key = await pageKey(run.assets, run.shared, job.html, { paper: job.paper, title: job.title, lang: job.lang });
+  if (await takeCached(run, job, key)) return undefined;
+  return { label: job.html, run: (page) => printWhole(run, page, job, key, job.html) };
+}
+
+/** Each section's first page and each part's settings, from the handouts' page counts. */
+function numberBooklet(run: Run, job: PdfJob, layout: BookletLayout): { starts: number[]; settings: { html: string; part: PartSettings }[] } {
+  const starts: number[] = [];
+  let nextPage = layout.before + 1;
+  for (const section of layout.sections) {
+    const pages = run.pageCounts.get(section);
+    // A guessed count would print wrong page numbers in the contents.
+    if (!pages) throw new PrintError([{ file: job.pdf, message: `no page count for ${section}, so the booklet cannot be numbered` }]);
+    starts.push(nextPage);
+    nextPage += pages;
+  }
+  const total = nextPage - 1;
+  let section = 0;
+  const settings = layout.parts.map((part, i) => {
+    const first = i === 0 ? 1 : starts[section]!;
+    section += part.sections;
+    return { html: part.html, part: { first, total, footer: layout.footer, ...(i === 0 ? { starts } : {}) } };
+  });
+  return { starts, settings };
+}
+
+/** A booklet from the cache, or the tasks that print its missing parts and the join that makes it. */
+async function planBooklet(run: Run, job: PdfJob, partsDir: string, tasks: Task[], joins: Promise<void>[]): Promise<void> {
+  const layout = job.booklet!;
+  await mkdir(path.dirname(path.join(run.options.outDir, job.pdf)), { recursive: true });
+  const { starts, settings } = numberBooklet(run, job, layout);
+  const partKeys = await Promise.all(settings.map((s) => pageKey(run.assets, run.shared, s.html, { paper: job.paper, part: s.part })));
+  const key = combinedKey(run.shared, { title: job.title, lang: job.lang }, partKeys);
+  // Kept even when the booklet is cached, so that an edit reprints only its part.
+  if (settings.length > 1) partKeys.forEach((k) => run.result.used.add(k));
+  if (await takeCached(run, job, key)) return;
+
+  if (settings.length === 1) {
+    const { html, part } = settings[0]!;
+    tasks.push({
+      label: html,
+      fresh: true,
+      run: async (page) => {
+        await printWhole(run, page, job, key, html, part);
+        run.result.parts++;
+      },
+    });
+    return;
+  }
+  await mkdir(partsDir, { recursive: true });
+  const printing = { failed: false };
+  const files: Promise<string>[] = [];
+  for (const [i, { html, part }] of settings.entries()) {
+    files.push((await planPart(run, path.join(partsDir, `${partKeys[i]}.pdf`), partKeys[i]!, html, part, tasks, printing)).ready);
+  }
+  const standIns = new Map(layout.anchors.map((anchor, i) => [anchor, starts[i]!] as const).slice(layout.parts[0]!.sections));
+  joins.push(joinBooklet(run, job, key, files, standIns, printing));
+}
+
+/** A booklet part: from the cache, or a task that prints it. Settles when the part's file is ready. */
+async function planPart(run: Run, partFile: string, key: string, html: string, part: PartSettings, tasks: Task[], printing: { failed: boolean }): Promise<{ ready: Promise<string> }> {
+  if ((await lookup(run, key, partFile)) !== undefined) return { ready: Promise.resolve(partFile) };
+  const printed = settle<string>();
+  tasks.push({
+    label: html,
+    fresh: true,
+    run: async (page) => {
+      const pdf = await print(page, path.join(run.options.siteDir, html), await run.assets.files(html), part);
+      await writeFile(partFile, pdf);
+      run.result.parts++;
+      if (run.options.cacheDir) await storeInCache(partFile, await pageCount(pdf, html), run.options.cacheDir, key);
+      printed.resolve(partFile);
+    },
+    failed: (error) => {
+      printing.failed = true;
+      printed.reject(error);
+    },
+  });
+  return { ready: printed.promise };
+}
+
+/** Joining starts at once and takes each part as soon as it is printed. */
+async function joinBooklet(run: Run, job: PdfJob, key: string, files: Promise<string>[], standIns: Map<string, number>, printing: { failed: boolean }): Promise<void> {
+  const file = path.join(run.options.outDir, job.pdf);
+  const tmp = `${file}.tmp`;
+  try {
+    const pages = await mergeParts(files, tmp, { info: infoOf(run, job), standIns });
+    if (!(pages > 0)) throw new Error("the joined booklet has no pages");
+    fault("pdf:rename:booklet");
+    await rename(tmp, file);
+    await finish(run, job, key, pages);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    // A part that could not be printed is reported as such already.
+    if (!printing.failed) run.failures.push({ file: job.pdf, message: `could not join the booklet's ${files.length} parts: ${firstLine(error)}` });
+  }
 }
 
 /** A promise settled from outside (Promise.withResolvers is Node 22). Marked handled: its joiner may fail first. */
@@ -301,40 +365,19 @@ function settle<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject
   return { promise, resolve, reject };
 }
 
-async function pageCount(pdf: Uint8Array): Promise<number> {
-  return countPages(pdf) || (await PDFDocument.load(pdf, { updateMetadata: false })).getPageCount();
+/**
+ * The page count, read the fast way or by parsing the file. Without one
+ * the booklet's contents would be numbered wrong, so a PDF with no
+ * readable count fails the build.
+ */
+async function pageCount(pdf: Uint8Array, label: string): Promise<number> {
+  const fast = countPages(pdf);
+  if (fast > 0) return fast;
+  const parsed = await PDFDocument.load(pdf, { updateMetadata: false }).then((doc) => doc.getPageCount(), () => 0);
+  if (parsed > 0) return parsed;
+  throw new Error(`${label}: the printed PDF has no readable page count`);
 }
 
 function failIf(failures: readonly { file: string; message: string }[]): void {
-  if (failures.length) throw new KitError(failures.map(({ file, message }) => ({ file, field: "pdf", message })));
-}
-
-/** Links a cached PDF into place; its page count, or undefined on a miss. */
-async function fromCache(cacheDir: string, key: string, file: string): Promise<number | undefined> {
-  const pages = Number(await readFile(path.join(cacheDir, `${key}.pages`), "utf8").catch(() => ""));
-  if (!pages) return undefined;
-  return (await link(path.join(cacheDir, `${key}.pdf`), file).then(() => true, () => false)) ? pages : undefined;
-}
-
-/**
- * Written under a temporary name and renamed, so a crash never leaves half
- * a PDF in the cache; the page count goes last, as it marks the entry whole.
- */
-async function storeInCache(file: string, pages: number, cacheDir: string, key: string): Promise<void> {
-  await mkdir(cacheDir, { recursive: true });
-  const tmp = path.join(cacheDir, `.${key}.${process.pid}.tmp`);
-  await copyFile(file, tmp);
-  fault("pdf:cache:pdf");
-  await rename(tmp, path.join(cacheDir, `${key}.pdf`));
-  await writeFile(tmp, String(pages));
-  fault("pdf:cache:pages");
-  await rename(tmp, path.join(cacheDir, `${key}.pages`));
-}
-
-/** Removes cache entries no longer produced by any source. */
-export async function pruneCache(cacheDir: string, used: ReadonlySet<string>): Promise<number> {
-  const names = await readdir(cacheDir).catch(() => [] as string[]);
-  const stale = names.filter((n) => !used.has(n.replace(/\.(pdf|pages)$/, "")));
-  await Promise.all(stale.map((n) => rm(path.join(cacheDir, n), { force: true })));
-  return stale.length;
+  if (failures.length) throw new PrintError([...failures]);
 }
