@@ -222,7 +222,7 @@ function column(text: string, offset: number): number {
   return offset - text.lastIndexOf("\n", offset - 1) - 1;
 }
 
-/** A scalar as it will be written: folded stays folded, plain stays plain when safe, else double quotes. */
+/** A scalar as it will be written: a block scalar as folded (segment text has no line breaks), plain stays plain when safe, else double quotes. */
 function renderScalar(text: string, node: Scalar, source: string, json: boolean): string {
   if (json) return JSON.stringify(text);
   if (node.type === "BLOCK_FOLDED" || node.type === "BLOCK_LITERAL") {
@@ -341,7 +341,7 @@ function frontPaths(doc: Document): { path: string; yaml: YamlPath }[] {
   const out: { path: string; yaml: YamlPath }[] = [];
   for (const p of FRONT_TEXT) if (scalarAt(doc, p)) out.push({ path: p.join("."), yaml: p });
   for (const p of FRONT_LISTS) {
-    for (let i = 0; i < isList(doc, p); i++) if (scalarAt(doc, [...p, i])) out.push({ path: `${p.join(".")}.${i + 1}`, yaml: [...p, i] });
+    for (let i = 0; i < listLength(doc, p); i++) if (scalarAt(doc, [...p, i])) out.push({ path: `${p.join(".")}.${i + 1}`, yaml: [...p, i] });
   }
   return out;
 }
@@ -394,7 +394,7 @@ function setRecord(front: string, record: TranslationRecord): string {
 // ---- Lists in YAML -------------------------------------------------------
 
 /** How many items the sequence at a path has (0 when it is not a sequence). */
-export function isList(doc: Document, path: YamlPath): number {
+export function listLength(doc: Document, path: YamlPath): number {
   const node = doc.getIn(path, true);
   return isSeq(node) ? node.items.length : 0;
 }
