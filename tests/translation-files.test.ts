@@ -202,6 +202,8 @@ describe("kit export and kit import", () => {
     ]);
     // An untranslated copy offers no target: a tool shows it as still to do.
     expect(units.b5?.target).toBeUndefined();
+    expect(xml).toMatch(/<unit id="b5" [^>]*>(?:(?!<\/unit>).)*<segment><source>/s);
+    expect(xml).toMatch(/<unit id="lesson.minutes" [^>]*>(?:(?!<\/unit>).)*<segment state="translated"><source>/s);
     expect(js.resources["strings.json"]?.["lesson.minutes"]?.source).toEqual([{ Standalone: expect.objectContaining({ equiv: "{minutes}", canDelete: "no" }) }, " minutes"]);
   });
 });

@@ -219,7 +219,9 @@ export async function toXliff(c: Collected): Promise<string> {
   // Compact, because indentation inside <source> would become part of the text; a
   // line break before each unit keeps the file readable and is not text.
   const xml = await js2xliff({ sourceLanguage: c.source.code, targetLanguage: c.target.code, resources }, { indent: "" });
-  return `${xml.replace(/<(file|unit|\/file|\/xliff)\b/g, "\n<$1")}\n`;
+  // The library writes no segment state; a tool shows a filled target as translated only when told.
+  const stated = xml.replace(/<segment>(?=<source>(?:(?!<\/segment>).)*<target>)/gs, '<segment state="translated">');
+  return `${stated.replace(/<(file|unit|\/file|\/xliff)\b/g, "\n<$1")}\n`;
 }
 
 export function toPo(c: Collected): Buffer {

@@ -110,7 +110,8 @@ export function bodySegments(body: string): { segments: BodySegment[]; shape: st
       const path = child(top, "b");
       const [name = "", ...args] = token.info.trim().split(/\s+/);
       shape.push(`${path}:block:${name}${name === "message" ? ` ${args[0]}` : ""}`);
-      const frame: Frame = { path, context: ` in ::: ${name}`, counters: new Map() };
+      // The message id tells the translator which of the kit's messages this words.
+      const frame: Frame = { path, context: ` in ::: ${name}${name === "message" ? ` ${args[0]}` : ""}`, counters: new Map() };
       stack.push(frame);
       if (name === "card" && token.map) segments.push(cardTitle(lines, token.map[0], path));
       continue;
