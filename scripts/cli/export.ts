@@ -227,7 +227,7 @@ export async function toXliff(c: Collected): Promise<string> {
 export function toPo(c: Collected): Buffer {
   const translations: Record<string, Record<string, PoEntry>> = {};
   for (const u of c.units) {
-    translations[u.id] = { [u.source]: { msgctxt: u.id, msgid: u.source, msgstr: [u.target ?? ""], comments: { extracted: `${u.note}. Keep every [[reference]] and {placeholder} exactly.`, reference: u.file } } };
+    translations[u.id] = { [u.source]: { msgctxt: u.id, msgid: u.source, msgstr: [u.target ?? ""], comments: { extracted: `${u.note.replace(/\.$/, "")}. Keep every [[reference]] and {placeholder} exactly.`, reference: u.file } } };
   }
   return gettextParser.po.compile(
     {
