@@ -6,6 +6,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { bench } from "./bench.ts";
+import { exportTranslations, type Format } from "./export.ts";
+import { importTranslations } from "./import.ts";
 import { build, loadValidKit } from "../pipeline/build.ts";
 import { newLocale } from "./new-locale.ts";
 import { BrowserMissingError, BusyError, EXIT, formatProblems, KitError, PrintError, UsageError, type Problem } from "../core/problems.ts";
@@ -31,13 +33,22 @@ Commands:
   screenshots [lesson-id]
             PNGs of the home, a lesson and the help page at phone (390 px)
             and desktop (1280 px) widths, into output/screenshots/
+  export <locale> [--format xliff|po] [--out FILE]
+            the source's text in segments, with this locale's translations,
+            as XLIFF 2.0 or PO for a translation tool (Weblate, Crowdin)
+            (default: output/translations/<locale>.xlf or .po)
+  import <file>
+            write a translated XLIFF or PO file back into the locale's
+            lessons, strings.json and region texts; refuses, naming file and
+            segment, anything that would lose a block, reference or placeholder
   bench     time cold, no-op and one-lesson builds against the browser's own
             print time, and a kit ten times larger; writes output/bench.json
 
 Options:
   --locale <code>    only this locale (repeat for more), e.g. --locale en-MY
   --base-url <url>   the site's public address, for links printed on handouts
-  --out <dir>        write to this folder instead of output/
+  --out <dir>        write to this folder instead of output/ (export: the file to write)
+  --format <f>       with export: xliff (XLIFF 2.0, the default) or po (gettext)
   --strict           with check: translations complete and current
   --root <dir>       the folder with kit.config.yaml, lessons/ and regions/ (default: this project)
   --concurrency <n>  handouts printed at once (default: the machine's cores)
@@ -47,7 +58,7 @@ Exit codes: 0 done, 1 a kit file is wrong, 2 the command line is wrong,
 on the same output folder, 10 anything else.
 `;
 
-const COMMANDS = ["build", "check", "status", "new-locale", "screenshots", "bench", "help"] as const;
+const COMMANDS = ["build", "check", "status", "new-locale", "export", "import", "screenshots", "bench", "help"] as const;
 
 function parseCommandLine(argv: string[]) {
   try {
@@ -62,6 +73,7 @@ function parseCommandLine(argv: string[]) {
         from: { type: "string" },
         region: { type: "string" },
         out: { type: "string" },
+        format: { type: "string" },
         root: { type: "string" },
         concurrency: { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -85,7 +97,7 @@ async function checkCommandLine(command: string | undefined, values: ReturnType<
   for (const code of values.locale ?? []) {
     if (!known.includes(code)) throw new UsageError(`--locale ${code}: no such locale, expected one of ${known.join(", ")}`);
   }
-  if (values.out !== undefined && (await stat(values.out).then((s) => !s.isDirectory(), () => false))) {
+  if (values.out !== undefined && command !== "export" && (await stat(values.out).then((s) => !s.isDirectory(), () => false))) {
     throw new UsageError(`--out ${values.out}: is a file, expected a folder (it is made if missing)`);
   }
   if (values.concurrency !== undefined && !/^[1-9]\d*$/.test(values.concurrency)) {
@@ -136,6 +148,21 @@ async function main(argv: string[]): Promise<number> {
     case "status":
       console.log(formatStatus(kitStatus(await loadValidKit(root, common))));
       return 0;
+    case "export": {
+      const code = positionals[1];
+      if (!code) throw new UsageError("kit export needs a locale, e.g. npm run kit -- export ms-MY --format po");
+      const done = await exportTranslations(await loadValidKit(root), code, (values.format ?? "xliff") as Format, values.out);
+      for (const note of done.notes) console.log(`Note: ${note}`);
+      console.log(`Wrote ${path.relative(process.cwd(), done.file) || done.file}: ${done.units} segments, ${done.filled} with ${code}'s translation filled in.`);
+      return 0;
+    }
+    case "import": {
+      const file = positionals[1];
+      if (!file) throw new UsageError("kit import needs a file, e.g. npm run kit -- import ms-MY.xlf");
+      const done = await importTranslations(await loadValidKit(root), path.resolve(file));
+      console.log(done.files.length ? `Imported ${done.segments} changed segments into ${done.locale}: ${done.files.join(", ")} (changed lessons marked status: draft).` : `Nothing changed in ${done.locale}: every segment matches what the kit has.`);
+      return 0;
+    }
     case "new-locale": {
       const code = positionals[1];
       if (!code || !values.from || !values.region) {
