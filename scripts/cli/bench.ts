@@ -121,6 +121,7 @@ async function printFloor(out: string, result: BuildResult): Promise<number> {
 
 const s = (ms: number) => Math.round(ms / 10) / 100;
 
+/** The benchmark as one script, step after step, so its figures read in the order they are measured (about 80 lines). */
 export async function bench(projectRoot: string, locales?: string[]): Promise<Record<string, number | string>> {
   // Only the benchmarked locales are copied and checked: a draft elsewhere does not stop a measurement.
   const config = parse(await readFile(path.join(projectRoot, CONFIG_FILE), "utf8")) as { defaultLocale?: string };

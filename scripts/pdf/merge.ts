@@ -49,7 +49,11 @@ interface Collected {
   replaced: Map<PDFRef, number>;
 }
 
-
+/**
+ * Reads what the join needs from one part, refusing anything unexpected.
+ * Longer than most functions here on purpose: it is one list of checks on
+ * one document's catalog, each refusal next to the reading it guards.
+ */
 function collect(doc: PDFDocument, file: string): Collected {
   const ctx = doc.context;
   const fail = (what: string): never => {
@@ -163,6 +167,12 @@ function objectBytes(num: number, obj: PDFObject | string): Buffer {
  * keeps pace with the printer. Parts must be Chromium's tagged PDFs (a
  * Document element at the top of the structure tree); anything else is
  * refused with a reason.
+ *
+ * One function on purpose, though long: it is a single streaming pass in
+ * which every step (renumbering, parent-tree keys, the outline chain, the
+ * byte offsets of the cross-reference table) shares the same running
+ * state; split up, each piece would take most of that state as arguments.
+ * tests/pdf-merge.test.ts covers each step and each refusal.
  */
 export async function mergeParts(parts: readonly (string | Promise<string>)[], outFile: string, options: MergeOptions): Promise<number> {
   const out = await open(outFile, "w");
