@@ -151,7 +151,7 @@ export interface CardGroup {
 export interface WalletLine {
   role: string;
   name: string;
-  contacts: { kind: string; text: string }[];
+  contacts: { kind: string; text: string; number: boolean }[];
 }
 
 interface HelpData {
@@ -509,11 +509,10 @@ function walletLines(m: LocaleModel): WalletLine[] {
     const line = id && !seen.has(id) ? m.locale.lines.get(id) : undefined;
     if (!line || !id) return [];
     seen.add(id);
-    // A number is one word: it never wraps on the card.
-    const text = (c: (typeof line.contacts)[number]) => (c.label ?? (["phone", "sms", "whatsapp"].includes(c.kind) ? c.value.replace(/ /g, "\u00a0") : c.value));
+    // A bare number is one word: it never wraps on the card (a label such as "1-800-THE-LOST" may).
     const contacts = line.contacts.length
-      ? line.contacts.slice(0, 2).map((c) => ({ kind: m.t(`contact.${c.kind}`), text: text(c) }))
-      : [{ kind: "", text: m.t("helpline.unfilled") }];
+      ? line.contacts.slice(0, 2).map((c) => ({ kind: m.t(`contact.${c.kind}`), text: contactText(c), number: !c.label && ["phone", "sms", "whatsapp"].includes(c.kind) }))
+      : [{ kind: "", text: m.t("helpline.unfilled"), number: false }];
     return [{ role: m.t(`card.group.${role}`), name: line.short, contacts }];
   });
 }
