@@ -34,7 +34,7 @@ afterAll(() => {
 });
 
 const pdfPath = (name: string) => path.join(out, "pdf", "en-XX", `${name}.pdf`);
-const HANDOUTS = ["11-13-fixture-lesson-plan", "11-13-fixture-lesson-family", "11-13-fixture-lesson-worksheet", "get-help-now-card", "kit-booklet"];
+const HANDOUTS = ["11-13-fixture-lesson-plan", "11-13-fixture-lesson-family", "11-13-fixture-lesson-worksheet", "get-help-now-card", "help-wallet-card", "kit-booklet"];
 const ALL = HANDOUTS.flatMap((h) => [`${h}-a4`, `${h}-letter`]);
 
 async function open(name: string): Promise<PDFDocument> {

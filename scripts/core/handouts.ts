@@ -31,6 +31,8 @@ export const HANDOUTS = {
   worksheet: { scope: "lesson", template: "print-worksheet", bands: CHILD_BANDS, needsBlocks: true, inBooklet: true },
   guide: { scope: "lesson", template: "print-plan", bands: ["adults"], inBooklet: true },
   card: { scope: "locale", template: "print-card", stem: "get-help-now-card", pageLimit: 1, inBooklet: false },
+  // Folded small, so a child can carry it where others may see it: its outside says only "Help".
+  wallet: { scope: "locale", template: "print-wallet", stem: "help-wallet-card", pageLimit: 1, inBooklet: false },
 } as const satisfies Record<string, HandoutKind>;
 
 export type Variant = keyof typeof HANDOUTS;

@@ -7,9 +7,9 @@ import type Token from "markdown-it/lib/token.mjs";
 import QRCode from "qrcode";
 import { blocksFor } from "../core/blocks.ts";
 import { contactHref, contactHtml, contactText, escapeHtml } from "../core/contacts.ts";
-import { BOOKLET, HANDOUTS, handoutStem, type LessonVariant, type Variant } from "../core/handouts.ts";
+import { BOOKLET, HANDOUTS, handoutStem, LOCALE_VARIANTS, type LessonVariant, type Variant } from "../core/handouts.ts";
 import { blockParams, helplineListHtml, linesFor, markdown, type MarkdownEnv } from "../core/markdown.ts";
-import type { LineRole } from "../core/roles.ts";
+import { isLineRole, type LineRole } from "../core/roles.ts";
 import { BANDS, PAPERS, type Band, type Paper } from "../core/schema.ts";
 import { stringList, translator, type Translate } from "../core/strings.ts";
 import { statusOf } from "./translations.ts";
@@ -174,10 +174,30 @@ export interface HelpPage {
   lines: HelpLineView[];
 }
 
+/** A group of the crisis poster: what the reader needs, and the lines for it. */
+export interface CardGroup {
+  id: string;
+  heading: string;
+  lines: string;
+}
+
+/** One line of the folded wallet card: what it is for, its short name and up to two ways to reach it. */
+export interface WalletLine {
+  role: string;
+  name: string;
+  contacts: { kind: string; text: string; number: boolean }[];
+}
+
 interface HelpData {
   steps: string[];
   helpLines: string;
   link?: PageLink;
+  /** The poster's lines, grouped by need (print-card). */
+  groups: CardGroup[];
+  /** The poster left lines out for want of room: they are on the help page. */
+  more: boolean;
+  /** The wallet card's lines, at most three (print-wallet). */
+  wallet: WalletLine[];
 }
 
 /** One web page: the union is keyed by `kind`, the partial that lays it out. */
@@ -198,6 +218,8 @@ export type HandoutData = LessonView & {
   blocksHtml: string;
   /** The region's default lines. */
   helpLines: string;
+  /** Family sheets: what a parent does if their child tells them. */
+  familySteps?: string[];
 };
 
 /** What a handout section of the booklet shows: the handout itself, unplaced. */
@@ -214,7 +236,7 @@ interface BookletData {
 export type PrintEntry = LocaleCommon &
   Placed & { paper: Paper; paperCss: string; footerContent: string } & (
     | ({ kind: "print-plan" | "print-family" | "print-worksheet" } & HandoutData)
-    | ({ kind: "print-card" } & HelpData)
+    | ({ kind: "print-card" | "print-wallet" } & HelpData)
     | ({ kind: "print-booklet" } & BookletData)
   );
 
@@ -504,10 +526,13 @@ async function localePages(m: LocaleModel): Promise<void> {
 
   const region = locale.region.meta;
   const crisis = region.crisis.length ? region.crisis : region.default;
+  const poster = posterGroups(m, crisis);
   const help: HelpData = {
     steps: stringList(locale.strings, "help.steps"),
     helpLines: helplineListHtml(crisis, m.env),
     link: await pageLink(m.options.baseUrl, `${locale.code}/help.html`),
+    ...poster,
+    wallet: walletLines(m),
   };
   site.push({
     ...common,
@@ -516,12 +541,80 @@ async function localePages(m: LocaleModel): Promise<void> {
     title: t("help.title"),
     url: `${locale.code}/help.html`,
     base: "../",
-    downloads: m.downloads(["card"]),
+    downloads: m.downloads(LOCALE_VARIANTS),
     privacySteps: stringList(locale.strings, "help.privacy.steps"),
     page: helpPage(m, crisis, bands),
     indexed: true,
   });
-  m.addPrint(handoutStem("card"), "card", t("help.title"), help);
+  for (const variant of LOCALE_VARIANTS) m.addPrint(handoutStem(variant), variant, variant === "card" ? t("help.title") : t("variant.wallet"), help);
+}
+
+/**
+ * The crisis poster's groups, by what the reader needs. Its one page holds
+ * POSTER_LINES lines at a readable size; when the region has more, each
+ * role keeps its first line, in POSTER_PRIORITY order, before any role gets
+ * a second, and the rest are left to the help page (its QR code, when the
+ * site has an address).
+ */
+const POSTER_GROUPS: { id: string; roles: LineRole[] }[] = [
+  { id: "danger", roles: ["emergency"] },
+  { id: "talk", roles: ["call-first", "support"] },
+  { id: "report", roles: ["report-crime", "report-online", "money-paid"] },
+  { id: "take-down", roles: ["take-down"] },
+];
+const POSTER_PRIORITY: LineRole[] = ["emergency", "call-first", "report-crime", "report-online", "take-down", "support", "money-paid"];
+export const POSTER_LINES = 6;
+
+function posterGroups(m: LocaleModel, crisis: readonly string[]): Pick<HelpData, "groups" | "more"> {
+  const roles = m.locale.region.roles;
+  // The crisis list names roles and lines; each line goes with the first
+  // role it fills there, or, named alone, with no role.
+  const roleOf = new Map<string, LineRole | undefined>();
+  for (const name of crisis) {
+    const role = isLineRole(name) ? name : [...roles].find(([, ids]) => ids.includes(name))?.[0];
+    for (const id of isLineRole(name) ? (roles.get(name) ?? []) : [name]) if (m.locale.lines.has(id) && !roleOf.has(id)) roleOf.set(id, role);
+  }
+  const idsOf = (role: LineRole | undefined) => [...roleOf].filter(([, r]) => r === role).map(([id]) => id);
+  const byRole = POSTER_PRIORITY.map(idsOf);
+  const rounds = Math.max(0, ...byRole.map((ids) => ids.length));
+  const ordered = [...Array.from({ length: rounds }, (_, i) => byRole.flatMap((ids) => ids.slice(i, i + 1))).flat(), ...idsOf(undefined)];
+  const kept = new Set(ordered.slice(0, POSTER_LINES));
+  const groups: CardGroup[] = [...POSTER_GROUPS, { id: "other", roles: [] }].flatMap((group) => {
+    const ids = (group.id === "other" ? idsOf(undefined) : group.roles.flatMap(idsOf)).filter((id) => kept.has(id));
+    const heading = m.t(group.id === "other" ? "help.lines" : `card.group.${group.id}`);
+    return ids.length ? [{ id: group.id, heading, lines: helplineListHtml(ids, m.env) }] : [];
+  });
+  return { groups, more: ordered.length > kept.size };
+}
+
+/**
+ * The wallet card's three lines, from the region's roles: the line to
+ * call first, the emergency number and one reporting route. A child carries
+ * it, so it names lines only, never what they are for.
+ */
+function walletLines(m: LocaleModel): WalletLine[] {
+  const roles = m.locale.region.roles;
+  // A line with contacts first; an empty slot (kit new-locale) still shows, as a gap.
+  const first = (...names: LineRole[]) => {
+    const ids = names.flatMap((r) => roles.get(r) ?? []).filter((id) => m.locale.lines.has(id));
+    return ids.find((id) => m.locale.lines.get(id)!.contacts.length) ?? ids[0];
+  };
+  const picks: [string, string | undefined][] = [
+    ["talk", first("call-first")],
+    ["danger", first("emergency")],
+    ["report", first("report-online", "report-crime")],
+  ];
+  const seen = new Set<string>();
+  return picks.flatMap(([role, id]) => {
+    const line = id && !seen.has(id) ? m.locale.lines.get(id) : undefined;
+    if (!line || !id) return [];
+    seen.add(id);
+    // A bare number is one word: it never wraps on the card (a label such as "1-800-THE-LOST" may).
+    const contacts = line.contacts.length
+      ? line.contacts.slice(0, 2).map((c) => ({ kind: m.t(`contact.${c.kind}`), text: contactText(c), number: !c.label && ["phone", "sms", "whatsapp"].includes(c.kind) }))
+      : [{ kind: "", text: m.t("helpline.unfilled"), number: false }];
+    return [{ role: m.t(`card.group.${role}`), name: line.short, contacts }];
+  });
 }
 
 /** A lesson's page, and its handouts as the registry lists them for it. */
@@ -556,6 +649,7 @@ async function lessonPages(m: LocaleModel, lesson: Lesson): Promise<void> {
   const helpLines = helplineListHtml(m.locale.region.meta.default, m.env);
   for (const variant of lesson.variants) {
     const data: HandoutData = { ...view, variantLabel: t(`variant.${variant}`), link, blocksHtml: renderBlocks(lesson.body, m.env, blocksFor(variant)), helpLines };
+    if (variant === "family") data.familySteps = stringList(m.locale.strings, "family.tells.steps");
     m.addPrint(handoutStem(variant, lesson.id), variant, t("handout.title", { title: lesson.meta.title, variant: t(`variant.${variant}`) }), data);
   }
 }
