@@ -75,9 +75,9 @@ export async function build(options: KitBuildOptions): Promise<BuildResult> {
   const warnings: Problem[] = [];
   const kit = await loadValidKit(options.root, options, warnings);
   if (warnings.length) report.line(formatProblems(warnings));
-  const model = await buildModel(kit, options);
-  const locales = [...new Set(model.site.map((e) => e.locale))];
   const date = buildDate();
+  const model = await buildModel(kit, { ...options, date });
+  const locales = [...new Set(model.site.map((e) => e.locale))];
   const timings = { check: Date.now() - started, site: 0, pdf: 0, package: 0 };
   let mark = Date.now();
   const lap = () => {
