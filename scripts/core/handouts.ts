@@ -33,7 +33,8 @@ export const HANDOUTS = {
   worksheet: { scope: "lesson", template: "print-worksheet", bands: CHILD_BANDS, needsBlocks: true, inBooklet: true },
   guide: { scope: "lesson", template: "print-plan", bands: ["adults"], inBooklet: true },
   cards: { scope: "band", template: "print-cards", bands: CHILD_BANDS, stem: "conversation-cards", inBooklet: true },
-  card: { scope: "locale", template: "print-card", stem: "get-help-now-card", pageLimit: 1, inBooklet: false },
+  // In the booklet too, as its last section: the page a reader tears out.
+  card: { scope: "locale", template: "print-card", stem: "get-help-now-card", pageLimit: 1, inBooklet: true },
 } as const satisfies Record<string, HandoutKind>;
 
 export type Variant = keyof typeof HANDOUTS;

@@ -562,7 +562,7 @@ async function bookletJobs(m: LocaleModel): Promise<void> {
   const groups = chunk(sections, Math.max(1, m.options.bookletPartSections ?? BOOKLET_PART_SECTIONS));
   const standIns = sections.slice(groups[0]?.length ?? 0).map((s) => s.sectionId);
   const title = m.t("booklet.title", { title: m.kit.config.title });
-  const cover: BookletCover = { edition: editionDate(m.options.date ?? new Date(), m.locale.meta.language), link: await pageLink(m.options.baseUrl, `${m.locale.code}/index.html`) };
+  const cover: BookletCover = { edition: editionDate(m.options.date ?? new Date(), m.locale.code), link: await pageLink(m.options.baseUrl, `${m.locale.code}/index.html`) };
   for (const paper of m.papers) {
     const name = pdfName(BOOKLET, paper);
     const first = m.placePrint(name, paper, { kind: "print-booklet", title, sections: groups[0] ?? [], cover, contentPages, standIns });
@@ -596,8 +596,8 @@ function contentsLines(m: LocaleModel, ordered: LocaleModel["booklet"]): Content
 }
 
 /** The build date in the locale's words ("1 December 2026"); UTC, so every machine prints the same. */
-function editionDate(date: Date, language: string): string {
-  return new Intl.DateTimeFormat(language, { dateStyle: "long", timeZone: "UTC" }).format(date);
+function editionDate(date: Date, locale: string): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: "long", timeZone: "UTC" }).format(date);
 }
 
 export async function buildModel(kit: Kit, options: BuildOptions = {}): Promise<SiteModel> {
