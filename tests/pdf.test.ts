@@ -32,7 +32,7 @@ afterAll(() => {
 });
 
 const pdfPath = (name: string) => path.join(out, "pdf", "en-XX", `${name}.pdf`);
-const HANDOUTS = ["11-13-fixture-lesson-plan", "11-13-fixture-lesson-family", "11-13-fixture-lesson-worksheet", "get-help-now-card", "kit-booklet"];
+const HANDOUTS = ["11-13-fixture-lesson-letter", "11-13-conversation-cards", "11-13-fixture-lesson-plan", "11-13-fixture-lesson-family", "11-13-fixture-lesson-worksheet", "get-help-now-card", "kit-booklet"];
 const ALL = HANDOUTS.flatMap((h) => [`${h}-a4`, `${h}-letter`]);
 
 async function open(name: string): Promise<PDFDocument> {
@@ -119,7 +119,16 @@ describe("the kit booklet", () => {
   // one part, and is checked the same way.
   it("has a bookmark for every handout and a contents page with their real page numbers", async () => {
     const { outline, pages } = await bookletFacts(pdfPath("kit-booklet-a4"));
-    expect(outline.map((item) => item.title)).toEqual(["Fixture Kit", "Contents", "Fixture lesson: Lesson plan", "Fixture lesson: Family take-home sheet", "Fixture lesson: Pupil worksheet and cards"]);
+    expect(outline.map((item) => item.title)).toEqual([
+      "Fixture Kit",
+      "Contents",
+      "Fixture lesson: Letter to families",
+      "Fixture lesson: Lesson plan",
+      "Fixture lesson: Family take-home sheet",
+      "Fixture lesson: Pupil worksheet and cards",
+      "Conversation cards for parents: Ages 11 to 13",
+      "Get help now",
+    ]);
     for (const item of outline.slice(2)) {
       expect(pages[item.page - 1], item.title).toContain(item.title.split(":")[0]!);
       expect(pages[1], "contents page").toMatch(new RegExp(`${item.title} ${item.page}\\b`));

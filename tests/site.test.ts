@@ -145,7 +145,7 @@ describe("without JavaScript", () => {
       printVisible: !document.querySelector<HTMLElement>("[data-print]")?.hidden,
       next: document.querySelector<HTMLAnchorElement>("a[rel=next]")?.href,
     }));
-    expect(facts).toEqual({ title: "If someone threatens you", downloads: 6, printVisible: false, next: fileUrl("en-MY/lessons/11-13-helping-a-friend.html") });
+    expect(facts).toEqual({ title: "If someone threatens you", downloads: 8, printVisible: false, next: fileUrl("en-MY/lessons/11-13-helping-a-friend.html") });
     await page.close();
   });
 });

@@ -529,7 +529,7 @@ function bandPages(m: LocaleModel, band: Band): void {
   for (const variant of bandVariants(band)) {
     const cards = lessons.flatMap((l) => (l.meta.family?.starters ?? []).map((text) => ({ text, lesson: l.meta.title })));
     const variantLabel = m.t(`variant.${variant}`);
-    m.addPrint(handoutStem(variant, band), variant, m.t("handout.title", { title: bandLabel, variant: variantLabel }), { variantLabel, bandLabel, cards }, band);
+    m.addPrint(handoutStem(variant, band), variant, m.t("handout.title", { title: variantLabel, variant: bandLabel }), { variantLabel, bandLabel, cards }, band);
   }
 }
 
