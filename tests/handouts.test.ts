@@ -119,12 +119,19 @@ describe("the booklet", () => {
         const positions = [...headings, t("booklet.group.help")].map(at);
         expect(positions.every((p) => p >= 0), file).toBe(true);
         expect([...positions].sort((a, b) => a - b), file).toEqual(positions);
+        const text = squash(contents);
         for (const item of sections) {
-          const line = at(`${item.title} ${item.page}`);
-          expect(line, `${file}: ${item.title} ${item.page}`).toBeGreaterThan(-1);
-          const band = bandOf.get(item.title.slice(0, item.title.lastIndexOf(":"))) ?? BANDS.find((b) => item.title.includes(t(`band.${b}`)));
+          // "Lesson: Kind" is listed as the kind under the lesson's title; other sections by their first part.
+          const colon = item.title.lastIndexOf(":");
+          const lesson = colon > 0 ? item.title.slice(0, colon) : undefined;
+          const band = lesson ? bandOf.get(lesson) ?? BANDS.find((b) => item.title.endsWith(t(`band.${b}`))) : undefined;
           const group = band ? headings.indexOf(t(`band.${band}`)) : headings.length;
-          expect(line, `${file}: ${item.title} under its band`).toBeGreaterThan(positions[group]!);
+          const from = lesson && bandOf.has(lesson) ? text.indexOf(squash(lesson), positions[group]) : positions[group]!;
+          const label = lesson && bandOf.has(lesson) ? item.title.slice(colon + 1) : (lesson ?? item.title);
+          const line = text.indexOf(squash(`${label} ${item.page}`), from);
+          expect(from, `${file}: ${item.title} under its band`).toBeGreaterThan(-1);
+          expect(line, `${file}: ${item.title} on page ${item.page}`).toBeGreaterThan(from);
+          expect(text[line + squash(`${label} ${item.page}`).length] ?? "", `${file}: ${item.title} page number ends`).not.toMatch(/\d/);
           if (group + 1 < positions.length) expect(line, `${file}: ${item.title} before the next band`).toBeLessThan(positions[group + 1]!);
         }
       }

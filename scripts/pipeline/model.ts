@@ -188,8 +188,12 @@ export type HandoutData = LessonView & {
 /** What a handout section of the booklet shows: the handout itself, unplaced. */
 export type Section = LocaleCommon & { kind: string; title: string; sectionId: string } & (HandoutData | HelpData | CardsData);
 
-/** One line of the booklet's contents: a band's heading, or a section with its page number. */
-export type ContentsLine = { heading: string } | { id: string; title: string };
+/**
+ * One line of the booklet's contents: a band's heading, a lesson's title
+ * (its handouts follow, by kind, so no line runs too long to fit), or a
+ * section with its page number.
+ */
+export type ContentsLine = { heading: string } | { lesson: string } | { id: string; title: string; inLesson: boolean };
 
 interface BookletData {
   sections: Section[];
@@ -235,7 +239,9 @@ export function contentsPages(lines: readonly ContentsLine[], perPage = CONTENTS
   const pages: ContentsLine[][] = [[]];
   lines.forEach((line, i) => {
     let page = pages.at(-1)!;
-    const strands = "heading" in line && page.length === perPage - 1 && i + 1 < lines.length;
+    // A band heading followed by a lesson title needs two lines to be of use.
+    const room = "heading" in line && "lesson" in (lines[i + 1] ?? {}) ? 3 : "heading" in line || "lesson" in line ? 2 : 1;
+    const strands = room > 1 && page.length + room > perPage && i + 1 < lines.length;
     if (page.length === perPage || strands) pages.push((page = []));
     page.push(line);
   });
@@ -299,8 +305,8 @@ class LocaleModel {
   readonly papers: Paper[];
   readonly footer: string;
   readonly sorted: Lesson[];
-  /** Booklet sections, in teaching order, with the stem of the handout each one is and its band. */
-  readonly booklet: { section: Section; stem: string; band?: Band }[] = [];
+  /** Booklet sections, in teaching order, with the stem of the handout each one is, its band and how the contents name it. */
+  readonly booklet: { section: Section; stem: string; band?: Band; contents: { lesson?: string; label: string } }[] = [];
 
   constructor(
     readonly kit: Kit,
@@ -384,12 +390,14 @@ class LocaleModel {
   }
 
   /** A print page for each paper, and its PDF job; booklet sections are recorded as they come. */
-  addPrint(stem: string, variant: Variant, title: string, data: HandoutData | HelpData | CardsData, band?: Band): void {
+  /** `lesson`: the lesson a handout belongs to, under whose title the contents list it by its kind. */
+  addPrint(stem: string, variant: Variant, title: string, data: HandoutData | HelpData | CardsData, band?: Band, lesson?: string): void {
     const kind = HANDOUTS[variant].template;
     if ((HANDOUTS[variant] as HandoutKind).inBooklet) {
       // A booklet section is the very same page as the handout, so it takes
       // the same number of pages: that is how the contents get numbered.
-      this.booklet.push({ section: { ...this.common, ...data, kind, title, sectionId: `s-${stem}` } as Section, stem, band });
+      const contents = lesson ? { lesson, label: this.t(`variant.${variant}`) } : { label: band ? this.t(`variant.${variant}`) : title };
+      this.booklet.push({ section: { ...this.common, ...data, kind, title, sectionId: `s-${stem}` } as Section, stem, band, contents });
     }
     for (const paper of this.papers) {
       const url = this.placePrint(pdfName(stem, paper), paper, { kind, title, ...data } as PrintBody);
@@ -517,7 +525,7 @@ async function lessonPages(m: LocaleModel, lesson: Lesson): Promise<void> {
     const cardsHtml = shown.includes("card") ? renderBlocks(lesson.body, m.env, ["card"]) : "";
     const blocksHtml = renderBlocks(lesson.body, m.env, shown.filter((name) => name !== "card"));
     const data: HandoutData = { ...view, variantLabel: t(`variant.${variant}`), link, blocksHtml, cardsHtml, helpLines };
-      m.addPrint(handoutStem(variant, lesson.id), variant, t("handout.title", { title: lesson.meta.title, variant: t(`variant.${variant}`) }), data, lesson.meta.band);
+      m.addPrint(handoutStem(variant, lesson.id), variant, t("handout.title", { title: lesson.meta.title, variant: t(`variant.${variant}`) }), data, lesson.meta.band, lesson.meta.title);
   }
 }
 
@@ -583,14 +591,20 @@ async function bookletJobs(m: LocaleModel): Promise<void> {
 /** Band order; the locale's own handouts (no band) last. */
 const rank = (band: Band | undefined) => (band ? BANDS.indexOf(band) : BANDS.length);
 
-/** A heading for each band (and one for the locale's own handouts), then its sections. */
+/** A heading for each band (and one for the locale's own handouts), each lesson's title, then the sections. */
 function contentsLines(m: LocaleModel, ordered: LocaleModel["booklet"]): ContentsLine[] {
   const lines: ContentsLine[] = [];
   let group: string | undefined;
-  for (const { section, band } of ordered) {
+  let lesson: string | undefined;
+  for (const { section, band, contents } of ordered) {
     const heading = band ? m.t(`band.${band}`) : m.t("booklet.group.help");
-    if (heading !== group) lines.push({ heading: (group = heading) });
-    lines.push({ id: section.sectionId, title: section.title });
+    if (heading !== group) {
+      lines.push({ heading: (group = heading) });
+      lesson = undefined;
+    }
+    if (contents.lesson && contents.lesson !== lesson) lines.push({ lesson: (lesson = contents.lesson) });
+    if (!contents.lesson) lesson = undefined;
+    lines.push({ id: section.sectionId, title: contents.label, inLesson: Boolean(contents.lesson) });
   }
   return lines;
 }
