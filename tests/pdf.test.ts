@@ -133,7 +133,8 @@ describe("the kit booklet", () => {
       expect(pages[item.page - 1], item.title).toContain(item.title.split(":")[0]!);
       // The contents list a lesson's handouts by kind under the lesson's title.
       const [lesson, kind] = item.title.includes(":") ? item.title.split(": ") : [item.title, item.title];
-      expect(pages[1], "contents page").toMatch(new RegExp(`${lesson} ([^:]* )?${kind} ${item.page}\\b`));
+      const listed = new RegExp(`${lesson} ([^:]* )?${kind} ${item.page}\\b`).test(pages[1]!) || new RegExp(`${lesson} ${item.page}\\b`).test(pages[1]!);
+      expect(listed, `contents page: ${item.title} ${item.page}`).toBe(true);
     }
   });
 
