@@ -163,7 +163,7 @@ describe("the kit booklet", () => {
     await doc.destroy();
   });
 
-  it("is numbered the same way in the real kit, where it is one part", async () => {
+  it("is numbered the same way in the real kit", async () => {
     const file = path.join(inject("kitOut"), "pdf", "en-MY", "kit-booklet-a4.pdf");
     const { outline, links, pages } = await bookletFacts(file);
     const sections = outline.slice(2);

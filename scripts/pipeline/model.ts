@@ -227,7 +227,8 @@ export const CONTENTS_PER_PAGE = 28;
 /**
  * Handouts per booklet part. Chromium needs about 1 MB a page to print, so
  * a booklet is printed in parts of this many handouts (about 150 pages)
- * and joined (pdf/merge.ts). The default kit (30 handouts) is one part.
+ * and joined (pdf/merge.ts). The default kit (43 handouts with its letters,
+ * cards and crisis card) prints in two.
  */
 export const BOOKLET_PART_SECTIONS = 32;
 
