@@ -116,7 +116,7 @@ describe("the crisis card", () => {
 describe("the kit booklet", () => {
   // The fixture's booklet is printed one handout per part (`options` at the
   // top) and joined, so these check the joining; the real kit's booklet is
-  // one part, and is checked the same way.
+  // in two parts (model.ts, BOOKLET_PART_SECTIONS), and is checked the same way.
   it("has a bookmark for every handout and a contents page with their real page numbers", async () => {
     const { outline, pages } = await bookletFacts(pdfPath("kit-booklet-a4"));
     expect(outline.map((item) => item.title)).toEqual([
