@@ -85,7 +85,7 @@ describe("the HTML the build writes", () => {
       await build({ root, outDir: out, reporter: silentReporter, baseUrl: "https://kit.example.org/", bookletPartSections: 1 });
       await expectValid(out, {
         "a booklet's second part": named("kit-booklet-a4-part2.html"),
-        "a QR code in a booklet section": (page) => /<section class="booklet-section"[^]*<svg/.test(page.html),
+        "a QR code in a booklet section": (page) => /<section class="booklet-section[ "][^]*<svg/.test(page.html),
       });
     } finally {
       await Promise.all([root, out].map((dir) => rm(dir, { recursive: true, force: true })));

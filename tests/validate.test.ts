@@ -23,7 +23,7 @@ describe("load and validate", () => {
     const lesson = locale?.lessons[0];
     expect(lesson?.id).toBe("11-13-fixture-lesson");
     expect(lesson?.meta.messages).toHaveLength(7);
-    expect(lesson?.variants).toEqual(["plan", "family", "worksheet"]);
+    expect(lesson?.variants).toEqual(["letter", "plan", "family", "worksheet"]);
     expect(lesson?.blocks.map((b) => b.name)).toEqual(["say", "message", "helplines", "disclosure", ...Array(6).fill("message"), "card"]);
     expect(lesson?.helplineIds).toEqual(["line-a"]);
   });

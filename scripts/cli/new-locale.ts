@@ -21,7 +21,7 @@ async function exists(p: string): Promise<boolean> {
 
 /** Adds the translation record to a lesson's front matter, keeping the rest byte for byte. */
 export function markUntranslated(text: string, from: string): string {
-  const record = `translation:\n  source: ${from}\n  sourceHash: ${sourceHash(text)}\n  status: untranslated\n`;
+  const record = `translation:\n  source: ${from}\n  sourceHash: "${sourceHash(text)}"\n  status: untranslated\n`;
   const close = text.indexOf("\n---", 3);
   return `${text.slice(0, close + 1)}${record}${text.slice(close + 1)}`;
 }

@@ -14,7 +14,9 @@ export type BlockArgs =
   /** a title of one or more words */
   | "title"
   /** help-line ids or roles; none means the region's default list */
-  | "lines";
+  | "lines"
+  /** optional flags from a fixed list (BlockSpec.flags) */
+  | "flags";
 
 /** What rendering a block needs from the kit (a slice of MarkdownEnv). */
 export interface BlockRenderEnv {
@@ -26,6 +28,8 @@ export interface BlockRenderEnv {
 
 export interface BlockSpec {
   args: BlockArgs;
+  /** For `args: "flags"`: the words allowed after the name. */
+  flags?: readonly string[];
   /** Handouts that show the block besides the plan and the page (handout variants). */
   handouts: readonly string[];
   /** Markup before the block's own text. */
@@ -59,7 +63,20 @@ export const BLOCKS = {
       `<div class="block block-card">\n<p class="block-label">${escapeHtml(env.t("block.card"))}: <strong>${escapeHtml(args.join(" "))}</strong></p>\n<div class="block-body">\n`,
     close: "</div>\n</div>\n",
   },
-  worksheet: { args: "none", handouts: ["worksheet"], ...boxed("worksheet") },
+  // `::: worksheet handin`: the sheet is collected, so it gets a name line;
+  // a sheet pupils keep has none (issue 12).
+  worksheet: {
+    args: "flags",
+    flags: ["handin"],
+    handouts: ["worksheet"],
+    open: (args, env) => {
+      const name = args.includes("handin")
+        ? `<p class="name-line">${escapeHtml(env.t("worksheet.name"))}: <span class="write-line"></span></p>\n`
+        : "";
+      return `<div class="block block-worksheet">\n${label(env.t("block.worksheet"))}${name}<div class="block-body">\n`;
+    },
+    close: "</div>\n</div>\n",
+  },
   disclosure: {
     args: "none",
     handouts: [],
@@ -112,5 +129,42 @@ export function argProblem(name: BlockName, args: readonly string[]): string | u
       return args.length ? undefined : `needs a title after "::: ${name}"`;
     case "lines":
       return undefined;
+    case "flags": {
+      const allowed: readonly string[] = (BLOCKS[name] as BlockSpec).flags ?? [];
+      const wrong = args.filter((a) => !allowed.includes(a));
+      return wrong.length ? `unknown argument "${wrong.join(" ")}", expected ${allowed.join(" or ")} or nothing` : undefined;
+    }
   }
+}
+
+/**
+ * The answer space a worksheet item asks for, declared at the end of the
+ * item in braces: `{lines 3}`, `{box}`, `{box 2}` (side by side, for
+ * sorting), `{draw}`, `{order 4}` (a number box by each of the item's four
+ * steps). The lesson says how much room an answer needs; the template only
+ * draws it.
+ */
+export type AnswerSpace =
+  | { kind: "lines"; count: number }
+  | { kind: "box"; count: number }
+  | { kind: "draw" }
+  | { kind: "order"; count: number };
+
+export const ANSWER_SPACE_HELP = "lines N, box, box N, draw, order N";
+/** Trailing `{...}` markers of a worksheet item, outermost last. */
+export const ANSWER_MARKER = /\s*\{([^{}]*)\}\s*$/;
+
+const MAX = { lines: 12, box: 4, order: 12 } as const;
+
+/** Reads one marker's text ("lines 3"); a string says what is wrong with it. */
+export function parseAnswerSpace(text: string): AnswerSpace | string {
+  const [kind = "", ...rest] = text.trim().split(/\s+/);
+  const unknown = `unknown answer space "{${text.trim()}}", expected ${ANSWER_SPACE_HELP}`;
+  if (kind === "draw") return rest.length ? unknown : { kind };
+  if (kind !== "lines" && kind !== "box" && kind !== "order") return unknown;
+  if (kind === "box" && rest.length === 0) return { kind, count: 1 };
+  if (rest.length !== 1 || !/^[1-9][0-9]*$/.test(rest[0]!)) return `answer space "{${text.trim()}}" needs one whole number, as in {${kind} 3}`;
+  const count = Number(rest[0]);
+  if (count > MAX[kind]) return `answer space "{${text.trim()}}" asks for ${count}, at most ${MAX[kind]} fit a sheet`;
+  return { kind, count };
 }

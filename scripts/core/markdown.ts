@@ -5,7 +5,8 @@ import type Token from "markdown-it/lib/token.mjs";
 import type StateInline from "markdown-it/lib/rules_inline/state_inline.mjs";
 import markdownItContainer from "markdown-it-container";
 import anchor from "markdown-it-anchor";
-import { BLOCK_NAMES, BLOCKS, isBlockName, type BlockName } from "./blocks.ts";
+import { ANSWER_MARKER, BLOCK_NAMES, BLOCKS, isBlockName, parseAnswerSpace, type AnswerSpace, type BlockName } from "./blocks.ts";
+import type StateCore from "markdown-it/lib/rules_core/state_core.mjs";
 import { contactHref, contactHtml, escapeHtml, telClass, type Dialing } from "./contacts.ts";
 import { resolveLines, SCHOOL_REF, type LineRole, type SchoolRole } from "./roles.ts";
 import type { HelpLine } from "./schema.ts";
@@ -103,6 +104,95 @@ function helplineRefHtml(name: string, env: MarkdownEnv): string {
   return wrap(`${strong} (<a${telClass(href)} href="${escapeHtml(href)}">${escapeHtml(text)}</a>${note})`);
 }
 
+/** What an `answer_space` token carries: the space, or what is wrong with its marker. */
+export type AnswerMeta = { space: AnswerSpace; onSteps?: boolean } | { problem: string };
+
+/** Strips the trailing `{...}` markers off an inline token; their texts, in order. */
+function takeMarkers(inline: Token): string[] {
+  const found: string[] = [];
+  const last = inline.children?.at(-1);
+  if (!last || last.type !== "text") return found;
+  for (let m = ANSWER_MARKER.exec(last.content); m; m = ANSWER_MARKER.exec(last.content)) {
+    found.unshift(m[1]!);
+    last.content = last.content.slice(0, m.index);
+  }
+  inline.content = inline.content.replace(/(\s*\{[^{}]*\})+\s*$/, "");
+  return found;
+}
+
+/**
+ * Worksheet answer spaces (blocks.ts, AnswerSpace): a core rule, because a
+ * marker ends an item whose space goes after the whole item, nested steps
+ * included. `{order N}` on an item with steps marks its step list instead.
+ */
+function answerSpaces(state: StateCore): void {
+  const tokens = state.tokens;
+  let inWorksheet = false;
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (token.type === "container_worksheet_open") inWorksheet = true;
+    if (token.type === "container_worksheet_close") inWorksheet = false;
+    if (!inWorksheet || token.type !== "inline") continue;
+    const markers = takeMarkers(token);
+    if (!markers.length) continue;
+    const item = tokens[i - 2]?.type === "list_item_open" ? tokens[i - 2]! : undefined;
+    // After the item's own close, or after the paragraph when it is not an item.
+    let at = i + 2;
+    if (item) {
+      at = i + 1;
+      while (at < tokens.length && !(tokens[at]!.type === "list_item_close" && tokens[at]!.level === item.level)) at++;
+    }
+    const made: Token[] = [];
+    for (const text of markers) {
+      const parsed = parseAnswerSpace(text);
+      const answer = new state.Token("answer_space", "", 0);
+      answer.map = token.map;
+      answer.meta = (typeof parsed === "string" ? { problem: parsed } : { space: parsed }) satisfies AnswerMeta;
+      if (typeof parsed !== "string" && parsed.kind === "order" && item) {
+        const steps = stepsOf(tokens, i, at);
+        if (steps) {
+          if (steps.count !== parsed.count) answer.meta = { problem: `answer space "{order ${parsed.count}}" is on an item with ${steps.count} steps: make them match` } satisfies AnswerMeta;
+          else {
+            steps.list.attrJoin("class", "answer-order");
+            answer.meta = { space: parsed, onSteps: true } satisfies AnswerMeta;
+          }
+        }
+      }
+      made.push(answer);
+    }
+    tokens.splice(at, 0, ...made);
+    i += made.length;
+  }
+}
+
+/** The item's own step list between its text and its close: the list and how many steps. */
+function stepsOf(tokens: Token[], from: number, to: number): { list: Token; count: number } | undefined {
+  const open = tokens.slice(from, to).find((t) => t.type === "bullet_list_open" || t.type === "ordered_list_open");
+  if (!open) return undefined;
+  const count = tokens.slice(from, to).filter((t) => t.type === "list_item_open" && t.level === open.level + 1).length;
+  return { list: open, count };
+}
+
+/** Ruled lines, boxes and drawing space: print shows them, the website hides them (site.css). */
+function answerSpaceHtml(meta: AnswerMeta): string {
+  // Steps that carry their own number boxes need nothing after them.
+  if ("problem" in meta || meta.onSteps) return "";
+  const { space } = meta;
+  const repeat = (n: number, html: string) => html.repeat(n);
+  switch (space.kind) {
+    case "lines":
+      return `<div class="answer answer-lines" aria-hidden="true">${repeat(space.count, '<span class="answer-line"></span>')}</div>\n`;
+    case "box":
+      return `<div class="answer answer-box" aria-hidden="true">${repeat(space.count, '<span class="answer-cell"></span>')}</div>\n`;
+    case "draw":
+      // Meant to be empty: the fit checks skip what is marked blank.
+      return `<div class="answer answer-draw" data-blank="draw" aria-hidden="true"></div>\n`;
+    case "order":
+      // On an item with steps, the steps carry the boxes (class answer-order).
+      return `<div class="answer answer-order-lines" aria-hidden="true">${Array.from({ length: space.count }, (_, n) => `<span class="answer-line" data-n="${n + 1}"></span>`).join("")}</div>\n`;
+  }
+}
+
 // The container plugin's types describe markdown-it's CommonJS build.
 const container = markdownItContainer as unknown as Parameters<MarkdownIt["use"]>[0];
 
@@ -131,6 +221,8 @@ export function createMarkdown(): MarkdownIt {
     render: () => "",
   });
   md.use(anchor, { tabIndex: false });
+  md.core.ruler.push("answer_spaces", answerSpaces);
+  md.renderer.rules.answer_space = (tokens, idx) => answerSpaceHtml(tokens[idx]!.meta as AnswerMeta);
   md.inline.ruler.before("link", "helpline_ref", helplineRef);
   md.renderer.rules.helpline_ref = (tokens, idx, _o, env: MarkdownEnv) => helplineRefHtml(tokens[idx]!.content, env);
   const escapeRaw: NonNullable<MarkdownIt["renderer"]["rules"]["html_block"]> = (tokens, idx) =>

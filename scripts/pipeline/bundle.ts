@@ -9,6 +9,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { zipSync, type Zippable } from "fflate";
+import { BOOKLET } from "../core/handouts.ts";
 import { fault } from "../system/faults.ts";
 import { rewriteOfflineLinks } from "./offline-links.ts";
 
@@ -33,12 +34,21 @@ async function filesUnder(root: string, sub: string): Promise<string[]> {
     .sort();
 }
 
-/** The bundle opens on its own locale's home page. */
-function entryPage(locale: string, title: string): string {
+/**
+ * The bundle opens on its own locale's home page, and lists the locale's
+ * booklets, so a school that only unzips it finds the whole kit to print.
+ */
+function entryPage(locale: string, title: string, booklets: readonly string[]): string {
+  const esc = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/"/g, "&quot;");
+  const links = booklets.map((file) => `<li><a href="${esc(file)}">${esc(file.split("/").pop()!)}</a></li>`).join("\n");
   return `<!doctype html>
 <html lang="${locale.split("-")[0]}">
-<head><meta charset="utf-8"><meta http-equiv="refresh" content="0; url=${locale}/index.html"><title>${title}</title></head>
-<body><p><a href="${locale}/index.html">${title}</a></p></body>
+<head><meta charset="utf-8"><meta http-equiv="refresh" content="0; url=${locale}/index.html"><title>${esc(title)}</title></head>
+<body><p><a href="${locale}/index.html">${esc(title)}</a></p>
+<ul>
+${links}
+</ul>
+</body>
 </html>
 `;
 }
@@ -74,7 +84,8 @@ async function codeKey(options: BundleOptions): Promise<string> {
 async function zipLocale(siteDir: string, locale: string, rels: string[], options: BundleOptions): Promise<Uint8Array> {
   const mtime = zipDate(options.date);
   const holds = new Set(["index.html", ...rels]);
-  const files: Zippable = { "index.html": [new TextEncoder().encode(entryPage(locale, options.title)), { mtime }] };
+  const booklets = rels.filter((rel) => rel.startsWith(`pdf/${locale}/${BOOKLET}-`));
+  const files: Zippable = { "index.html": [new TextEncoder().encode(entryPage(locale, options.title, booklets)), { mtime }] };
   for (const rel of rels) {
     const data = await readFile(path.join(siteDir, rel));
     const body = rel.endsWith(".html") ? new TextEncoder().encode(await rewriteOfflineLinks(data.toString("utf8"), { page: rel, holds, baseUrl: options.baseUrl })) : data;

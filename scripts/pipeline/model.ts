@@ -7,7 +7,7 @@ import type Token from "markdown-it/lib/token.mjs";
 import QRCode from "qrcode";
 import { blocksFor } from "../core/blocks.ts";
 import { contactHref, contactHtml, contactText, escapeHtml } from "../core/contacts.ts";
-import { BOOKLET, HANDOUTS, handoutStem, LOCALE_VARIANTS, type LessonVariant, type Variant } from "../core/handouts.ts";
+import { bandVariants, BOOKLET, HANDOUTS, handoutStem, LOCALE_VARIANTS, type HandoutKind, type LessonVariant, type Variant } from "../core/handouts.ts";
 import { blockParams, helplineListHtml, linesFor, markdown, type MarkdownEnv } from "../core/markdown.ts";
 import { isLineRole, type LineRole } from "../core/roles.ts";
 import { BANDS, PAPERS, type Band, type Paper } from "../core/schema.ts";
@@ -24,6 +24,8 @@ export interface BuildOptions {
   locales?: string[];
   /** Handouts per booklet part (tests set it low to join parts on a small kit). */
   bookletPartSections?: number;
+  /** The edition date the booklet's cover prints: the build date. */
+  date?: Date;
 }
 
 export interface PdfJob {
@@ -111,6 +113,8 @@ export interface BandView {
   count: string;
   intro: string;
   lessons: LessonSummary[];
+  /** The band's own handouts (conversation cards), from the registry. */
+  downloads: Download[];
 }
 
 /** A lesson as its page and its handouts show it. */
@@ -133,6 +137,19 @@ export interface LessonView {
   bandHref: string;
   notices: string[];
   contentLang?: string;
+}
+
+/** A heading and its downloads, on the locale's downloads page. */
+export interface DownloadGroup {
+  title: string;
+  downloads: Download[];
+}
+
+/** A band's conversation cards: one opener a card, from the band's lessons. */
+export interface CardsData {
+  variantLabel: string;
+  bandLabel: string;
+  cards: { text: string; lesson: string }[];
 }
 
 export interface PageLink {
@@ -203,10 +220,11 @@ interface HelpData {
 /** One web page: the union is keyed by `kind`, the partial that lays it out. */
 export type SiteEntry = LocaleCommon &
   Placed & { indexed: boolean; alternates?: Alternate[] } & (
-    | { kind: "index"; bands: BandView[] }
+    | { kind: "index"; bands: BandView[]; booklet: Download; downloadsHref: string }
     | { kind: "band"; band: BandView }
     | { kind: "search"; bands: BandView[]; searchLabels: string }
     | ({ kind: "help"; downloads: Download[]; privacySteps: string[]; page: HelpPage } & HelpData)
+    | { kind: "kit-downloads"; groups: DownloadGroup[] }
     | ({ kind: "lesson" } & LessonView)
   );
 
@@ -214,8 +232,10 @@ export type SiteEntry = LocaleCommon &
 export type HandoutData = LessonView & {
   variantLabel: string;
   link?: PageLink;
-  /** The lesson's blocks this handout shows (core/blocks.ts), in body order. */
+  /** The lesson's blocks this handout shows (core/blocks.ts), in body order, cards apart. */
   blocksHtml: string;
+  /** Its cut-out cards, on sheets of their own after the rest. */
+  cardsHtml: string;
   /** The region's default lines. */
   helpLines: string;
   /** Family sheets: what a parent does if their child tells them. */
@@ -223,19 +243,32 @@ export type HandoutData = LessonView & {
 };
 
 /** What a handout section of the booklet shows: the handout itself, unplaced. */
-export type Section = LocaleCommon & { kind: string; title: string; sectionId: string } & (HandoutData | HelpData);
+export type Section = LocaleCommon & { kind: string; title: string; sectionId: string } & (HandoutData | HelpData | CardsData);
+
+/**
+ * One line of the booklet's contents: a band's heading, a lesson's title
+ * (its handouts follow, by kind, so no line runs too long to fit), or a
+ * section with its page number.
+ */
+export type ContentsLine = { heading: string } | { lesson: string } | { id: string; title: string; inLesson: boolean };
 
 interface BookletData {
   sections: Section[];
-  cover?: boolean;
-  contentPages?: { id: string; title: string }[][];
+  cover?: BookletCover;
+  contentPages?: ContentsLine[][];
   standIns?: string[];
+}
+
+interface BookletCover {
+  edition: string;
+  link?: PageLink;
 }
 
 /** One print page: keyed by `kind`, the print template from the handout registry. */
 export type PrintEntry = LocaleCommon &
   Placed & { paper: Paper; paperCss: string; footerContent: string } & (
-    | ({ kind: "print-plan" | "print-family" | "print-worksheet" } & HandoutData)
+    | ({ kind: "print-plan" | "print-family" | "print-worksheet" | "print-letter" } & HandoutData)
+    | ({ kind: "print-cards" } & CardsData)
     | ({ kind: "print-card" | "print-wallet" } & HelpData)
     | ({ kind: "print-booklet" } & BookletData)
   );
@@ -246,14 +279,32 @@ export interface SiteModel {
   pdfs: PdfJob[];
 }
 
-/** Contents entries per page: one line each, so the contents' length is known before printing. */
+/** Contents lines per page (band headings and sections alike), so the contents' length is known before printing. */
 export const CONTENTS_PER_PAGE = 28;
 /**
  * Handouts per booklet part. Chromium needs about 1 MB a page to print, so
  * a booklet is printed in parts of this many handouts (about 150 pages)
- * and joined (pdf/merge.ts). The default kit (30 handouts) is one part.
+ * and joined (pdf/merge.ts). The default kit (43 handouts with its letters,
+ * cards and crisis card) prints in two.
  */
 export const BOOKLET_PART_SECTIONS = 32;
+
+/**
+ * Contents lines in pages of CONTENTS_PER_PAGE. A band's heading never
+ * ends a page: it moves to the next, with its first section.
+ */
+export function contentsPages(lines: readonly ContentsLine[], perPage = CONTENTS_PER_PAGE): ContentsLine[][] {
+  const pages: ContentsLine[][] = [[]];
+  lines.forEach((line, i) => {
+    let page = pages.at(-1)!;
+    // A band heading followed by a lesson title needs two lines to be of use.
+    const room = "heading" in line && "lesson" in (lines[i + 1] ?? {}) ? 3 : "heading" in line || "lesson" in line ? 2 : 1;
+    const strands = room > 1 && page.length + room > perPage && i + 1 < lines.length;
+    if (page.length === perPage || strands) pages.push((page = []));
+    page.push(line);
+  });
+  return pages.filter((p) => p.length);
+}
 
 function chunk<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
@@ -312,8 +363,8 @@ class LocaleModel {
   readonly papers: Paper[];
   readonly footer: string;
   readonly sorted: Lesson[];
-  /** Booklet sections, in teaching order, with the stem of the handout each one is. */
-  readonly booklet: { section: Section; stem: string }[] = [];
+  /** Booklet sections, in teaching order, with the stem of the handout each one is, its band and how the contents name it. */
+  readonly booklet: { section: Section; stem: string; band?: Band; contents: { lesson?: string; label: string } }[] = [];
 
   constructor(
     readonly kit: Kit,
@@ -362,11 +413,19 @@ class LocaleModel {
   pdfUrl = (name: string) => `pdf/${this.locale.code}/${name}.pdf`;
   messageLabels = (lesson: Lesson) => lesson.meta.messages.map((id) => ({ id, label: this.t(`message.${id}`) }));
 
-  downloads(variants: readonly Variant[], lessonId?: string): Download[] {
+  /** `owner`: the lesson id or band, for lesson and band handouts. */
+  downloads(variants: readonly Variant[], owner?: string): Download[] {
     return variants.map((variant) => ({
       label: this.t(`variant.${variant}`),
-      links: this.papers.map((paper) => ({ paper: this.t(`paper.${paper}`), href: this.pdfUrl(pdfName(handoutStem(variant, lessonId), paper)) })),
+      links: this.papers.map((paper) => ({ paper: this.t(`paper.${paper}`), href: this.pdfUrl(pdfName(handoutStem(variant, owner), paper)) })),
     }));
+  }
+
+  bookletDownload(): Download {
+    return {
+      label: this.t("booklet.title", { title: this.kit.config.title }),
+      links: this.papers.map((paper) => ({ paper: this.t(`paper.${paper}`), href: this.pdfUrl(pdfName(BOOKLET, paper)) })),
+    };
   }
 
   /** What a reader must be told about a lesson's language and review, in this locale's words. */
@@ -390,12 +449,14 @@ class LocaleModel {
   }
 
   /** A print page for each paper, and its PDF job; booklet sections are recorded as they come. */
-  addPrint(stem: string, variant: Variant, title: string, data: HandoutData | HelpData): void {
+  /** `lesson`: the lesson a handout belongs to, under whose title the contents list it by its kind. */
+  addPrint(stem: string, variant: Variant, title: string, data: HandoutData | HelpData | CardsData, band?: Band, lesson?: string): void {
     const kind = HANDOUTS[variant].template;
-    if (HANDOUTS[variant].inBooklet) {
+    if ((HANDOUTS[variant] as HandoutKind).inBooklet) {
       // A booklet section is the very same page as the handout, so it takes
       // the same number of pages: that is how the contents get numbered.
-      this.booklet.push({ section: { ...this.common, ...data, kind, title, sectionId: `s-${stem}` } as Section, stem });
+      const contents = lesson ? { lesson, label: this.t(`variant.${variant}`) } : { label: band ? this.t(`variant.${variant}`) : title };
+      this.booklet.push({ section: { ...this.common, ...data, kind, title, sectionId: `s-${stem}` } as Section, stem, band, contents });
     }
     for (const paper of this.papers) {
       const url = this.placePrint(pdfName(stem, paper), paper, { kind, title, ...data } as PrintBody);
@@ -430,7 +491,7 @@ function localeNotice(locale: Locale, t: Translate): string | undefined {
   return t(adapted ? "locale.adaptation.draft" : "locale.draft");
 }
 
-type PrintBody = { kind: PrintEntry["kind"]; title: string } & (HandoutData | HelpData | BookletData);
+type PrintBody = { kind: PrintEntry["kind"]; title: string } & (HandoutData | HelpData | CardsData | BookletData);
 
 function bandViews(m: LocaleModel): BandView[] {
   return BANDS.map((band) => {
@@ -445,7 +506,15 @@ function bandViews(m: LocaleModel): BandView[] {
         summary: l.meta.summary,
         notice: m.noticesFor(l).join(" "),
       }));
-    return { id: band, label: m.t(`band.${band}`), href: m.bandUrl(band), count: m.t("index.count", { count: lessons.length }), intro: m.t("band.intro"), lessons };
+    return {
+      id: band,
+      label: m.t(`band.${band}`),
+      href: m.bandUrl(band),
+      count: m.t("index.count", { count: lessons.length }),
+      intro: m.t("band.intro"),
+      lessons,
+      downloads: m.downloads(bandVariants(band), band),
+    };
   }).filter((b) => b.lessons.length);
 }
 
@@ -518,7 +587,7 @@ async function localePages(m: LocaleModel): Promise<void> {
   const { t, common, locale, kit } = m;
   const site = m.out.site;
   const bands = bandViews(m);
-  const index = { ...common, kind: "index" as const, title: t("index.title"), bands, indexed: false };
+  const index = { ...common, kind: "index" as const, title: t("index.title"), bands, booklet: m.bookletDownload(), downloadsHref: `${locale.code}/downloads.html`, indexed: false };
   site.push({ ...index, url: `${locale.code}/index.html`, base: "../" });
   if (locale.code === kit.config.defaultLocale) site.push({ ...index, url: "index.html", base: "" });
   for (const band of bands) site.push({ ...common, kind: "band", title: band.label, band, url: band.href, base: baseFor(band.href), indexed: false });
@@ -648,37 +717,66 @@ async function lessonPages(m: LocaleModel, lesson: Lesson): Promise<void> {
   const link = await pageLink(m.options.baseUrl, url);
   const helpLines = helplineListHtml(m.locale.region.meta.default, m.env);
   for (const variant of lesson.variants) {
-    const data: HandoutData = { ...view, variantLabel: t(`variant.${variant}`), link, blocksHtml: renderBlocks(lesson.body, m.env, blocksFor(variant)), helpLines };
+    const shown = blocksFor(variant);
+    const cardsHtml = shown.includes("card") ? renderBlocks(lesson.body, m.env, ["card"]) : "";
+    const blocksHtml = renderBlocks(lesson.body, m.env, shown.filter((name) => name !== "card"));
+    const data: HandoutData = { ...view, variantLabel: t(`variant.${variant}`), link, blocksHtml, cardsHtml, helpLines };
     if (variant === "family") data.familySteps = stringList(m.locale.strings, "family.tells.steps");
-    m.addPrint(handoutStem(variant, lesson.id), variant, t("handout.title", { title: lesson.meta.title, variant: t(`variant.${variant}`) }), data);
+    m.addPrint(handoutStem(variant, lesson.id), variant, t("handout.title", { title: lesson.meta.title, variant: t(`variant.${variant}`) }), data, lesson.meta.band, lesson.meta.title);
   }
 }
 
+/** A band's own handouts: conversation cards, one opener a card, from its lessons' family starters. */
+function bandPages(m: LocaleModel, band: Band): void {
+  const lessons = m.sorted.filter((l) => l.meta.band === band);
+  if (!lessons.length) return;
+  const bandLabel = m.t(`band.${band}`);
+  for (const variant of bandVariants(band)) {
+    const cards = lessons.flatMap((l) => (l.meta.family?.starters ?? []).map((text) => ({ text, lesson: l.meta.title })));
+    const variantLabel = m.t(`variant.${variant}`);
+    m.addPrint(handoutStem(variant, band), variant, m.t("handout.title", { title: variantLabel, variant: bandLabel }), { variantLabel, bandLabel, cards }, band);
+  }
+}
+
+/** Every handout of the locale on one page, by band, with the booklet first. */
+function downloadsPage(m: LocaleModel): void {
+  const { t, locale } = m;
+  const groups: DownloadGroup[] = [{ title: t("downloads.whole"), downloads: [m.bookletDownload(), ...m.downloads(["card"])] }];
+  for (const band of bandViews(m)) {
+    const lessons = m.sorted.filter((l) => l.meta.band === band.id);
+    const perLesson = lessons.flatMap((l) => m.downloads(l.variants, l.id).map((d) => ({ ...d, label: `${l.meta.title}: ${d.label}` })));
+    groups.push({ title: band.label, downloads: [...band.downloads, ...perLesson] });
+  }
+  const url = `${locale.code}/downloads.html`;
+  m.out.site.push({ ...m.common, kind: "kit-downloads", title: t("downloads.title"), groups, url, base: baseFor(url), indexed: false });
+}
+
 /**
- * The whole kit as one booklet: cover, contents, then every handout in
- * order, printed in parts. The contents list a fixed number of entries per
- * page, so its length is known; render-pdf fills in the page numbers.
- * Sections in later parts get stand-in anchors in the first, so that its
- * contents links exist; joining points them at the section.
+ * The whole kit as one booklet: cover, contents by band, every handout in
+ * teaching order band by band, and the locale's own handouts (the crisis
+ * card) at the end; printed in parts. The contents list a fixed number of
+ * lines per page, so its length is known; render-pdf fills in the page
+ * numbers. Sections in later parts get stand-in anchors in the first, so
+ * that its contents links exist; joining points them at the section.
  */
-function bookletJobs(m: LocaleModel): void {
-  const sections = m.booklet.map((b) => b.section);
-  const contentPages = chunk(
-    sections.map((s) => ({ id: s.sectionId, title: s.title })),
-    CONTENTS_PER_PAGE,
-  );
+async function bookletJobs(m: LocaleModel): Promise<void> {
+  // Stable: sections keep teaching order within a band.
+  const ordered = [...m.booklet].sort((a, b) => rank(a.band) - rank(b.band));
+  const sections = ordered.map((b) => b.section);
+  const contentPages = contentsPages(contentsLines(m, ordered));
   const groups = chunk(sections, Math.max(1, m.options.bookletPartSections ?? BOOKLET_PART_SECTIONS));
   const standIns = sections.slice(groups[0]?.length ?? 0).map((s) => s.sectionId);
   const title = m.t("booklet.title", { title: m.kit.config.title });
+  const cover: BookletCover = { edition: editionDate(m.options.date ?? new Date(), m.locale.code), link: await pageLink(m.options.baseUrl, `${m.locale.code}/index.html`) };
   for (const paper of m.papers) {
     const name = pdfName(BOOKLET, paper);
-    const first = m.placePrint(name, paper, { kind: "print-booklet", title, sections: groups[0] ?? [], cover: true, contentPages, standIns });
+    const first = m.placePrint(name, paper, { kind: "print-booklet", title, sections: groups[0] ?? [], cover, contentPages, standIns });
     const rest = groups.slice(1).map((group, i) => ({
       html: m.placePrint(`${name}-part${i + 2}`, paper, { kind: "print-booklet", title, sections: group }),
       sections: group.length,
     }));
     m.addJob(name, first, paper, title, BOOKLET).booklet = {
-      sections: m.booklet.map((b) => m.pdfUrl(pdfName(b.stem, paper))),
+      sections: ordered.map((b) => m.pdfUrl(pdfName(b.stem, paper))),
       anchors: sections.map((s) => s.sectionId),
       before: 1 + contentPages.length,
       parts: [{ html: first, sections: groups[0]?.length ?? 0 }, ...rest],
@@ -687,14 +785,44 @@ function bookletJobs(m: LocaleModel): void {
   }
 }
 
+/** Band order; the locale's own handouts (no band) last. */
+const rank = (band: Band | undefined) => (band ? BANDS.indexOf(band) : BANDS.length);
+
+/** A heading for each band (and one for the locale's own handouts), each lesson's title, then the sections. */
+function contentsLines(m: LocaleModel, ordered: LocaleModel["booklet"]): ContentsLine[] {
+  const lines: ContentsLine[] = [];
+  let group: string | undefined;
+  let lesson: string | undefined;
+  for (const { section, band, contents } of ordered) {
+    const heading = band ? m.t(`band.${band}`) : m.t("booklet.group.help");
+    if (heading !== group) {
+      lines.push({ heading: (group = heading) });
+      lesson = undefined;
+    }
+    if (contents.lesson && contents.lesson !== lesson) lines.push({ lesson: (lesson = contents.lesson) });
+    if (!contents.lesson) lesson = undefined;
+    lines.push({ id: section.sectionId, title: contents.label, inLesson: Boolean(contents.lesson) });
+  }
+  return lines;
+}
+
+/** The build date in the locale's words ("1 December 2026"); UTC, so every machine prints the same. */
+function editionDate(date: Date, locale: string): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: "long", timeZone: "UTC" }).format(date);
+}
+
 export async function buildModel(kit: Kit, options: BuildOptions = {}): Promise<SiteModel> {
   const all: SiteModel = { site: [], print: [], pdfs: [] };
   const byCode = new Map(kit.locales.map((l) => [l.code, l]));
   for (const locale of kit.locales) {
     const m = new LocaleModel(kit, locale, byCode, all, options);
     await localePages(m);
-    for (const lesson of m.sorted) await lessonPages(m, lesson);
-    bookletJobs(m);
+    for (const band of BANDS) {
+      for (const lesson of m.sorted.filter((l) => l.meta.band === band)) await lessonPages(m, lesson);
+      bandPages(m, band);
+    }
+    downloadsPage(m);
+    await bookletJobs(m);
   }
   linkAlternates(all.site);
   const wanted = (locale: string) => !options.locales || options.locales.includes(locale);

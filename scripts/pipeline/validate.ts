@@ -6,7 +6,7 @@ import type { KitSource, LessonSource, LocaleSource, Parsed } from "./load.ts";
 import { argProblem, BLOCK_NAMES, BLOCKS, blocksFor, isBlockName, type BlockName } from "../core/blocks.ts";
 import { needsCallingCode } from "../core/contacts.ts";
 import { lessonVariants, type LessonVariant } from "../core/handouts.ts";
-import { blockParams, markdown } from "../core/markdown.ts";
+import { blockParams, markdown, type AnswerMeta } from "../core/markdown.ts";
 import { isWarning, type Problem } from "../core/problems.ts";
 import { isLineRole, isSchoolRole, LINE_ROLE_NAMES, SCHOOL_REF, SCHOOL_ROLE_NAMES, type LineRole, type SchoolRole } from "../core/roles.ts";
 import {
@@ -177,6 +177,10 @@ function readBody(source: LessonSource, names: Names, problems: Problem[]): { bl
       if (BLOCKS[name].args === "lines") for (const id of args) checkName(id, line, `::: ${name}`);
     } else if (token.type.startsWith("container_") && token.type.endsWith("_close")) {
       open.pop();
+    } else if (token.type === "answer_space") {
+      // The marker ends its item, on the item's last line.
+      const meta = token.meta as AnswerMeta;
+      if ("problem" in meta) problem(token.map ? token.map[1] - 1 + source.bodyLine : line, "::: worksheet", meta.problem);
     } else if (token.type === "html_block") {
       problem(line, "html", "raw HTML is not allowed in lessons: use Markdown and the ::: blocks");
     } else if (token.type === "inline") {
