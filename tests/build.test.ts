@@ -47,12 +47,17 @@ describe("building the default kit", () => {
     }
   });
 
-  it("prints on each locale's crisis card every number its help page gives", async () => {
+  it("prints on each locale's crisis poster the numbers its help page says to call first", async () => {
+    // The poster holds the main lines by need; the help page, which its QR
+    // code opens, holds them all. What must be on both: "In danger now?"
+    // and the line marked "Call this first".
+    const dialled = (html: string) => [...html.matchAll(/href="tel:([^"]*)"/g)].map((m) => m[1]!.replace(/\D/g, ""));
     for (const locale of kit.locales) {
       const help = await readFile(path.join(out, "site", locale.code, "help.html"), "utf8");
-      // The number dialled, whatever words the link uses ("Call 999").
-      const numbers = [...new Set([...help.matchAll(/href="tel:([^"]*)"/g)].map((m) => m[1]!.replace(/\D/g, "")))];
-      expect(numbers.length, `${locale.code}/help.html has phone numbers`).toBeGreaterThan(0);
+      const danger = /<p class="help-danger">[\s\S]*?<\/p>/.exec(help)?.[0] ?? "";
+      const first = /<li class="helpline helpline-first"[\s\S]*?<\/li>/.exec(help)?.[0] ?? "";
+      const numbers = [...new Set([...dialled(danger), ...dialled(first)])];
+      expect(numbers.length, `${locale.code}/help.html: an emergency number and a call-first line`).toBeGreaterThanOrEqual(2);
       const { text } = await pdfText(path.join(out, "pdf", locale.code, "get-help-now-card-a4.pdf"));
       // Numbers as printed lose their spaces and dashes; each must stand on its own, not inside a longer one.
       const printed = text.replace(/[\s-]/g, "");
