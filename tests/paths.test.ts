@@ -120,7 +120,10 @@ describe("a parent's path", () => {
         const page = await open(locale.code, "index.html");
         await tap(page, ".who", t("index.who.parent"));
         // The second tap: the child's age, as the band's label names it.
-        await tap(page, "#parents", t(`band.${band}`));
+        // The second tap: the child's age, where the first tap led.
+        const there = await page.evaluate(() => location.hash);
+        expect(there, at).not.toBe("");
+        await tap(page, there, t(`band.${band}`));
         expect(await page.$eval("h1", (h) => h.textContent), at).toBe(t("parents.title", { band: t(`band.${band}`) }));
         const seen = await page.evaluate(() => ({
           firstHeading: document.querySelector("main h2")?.textContent ?? "",
@@ -135,9 +138,42 @@ describe("a parent's path", () => {
         const starters = locale.lessons.filter((l) => l.meta.band === band).flatMap((l) => l.meta.family?.starters ?? []);
         expect(seen.starters.length, at).toBe(Math.min(3, starters.length));
         for (const s of seen.starters) expect(starters, at).toContain(s);
-        expect(seen.tell, at).toBe((locale.strings["disclosure.steps"] as string[]).length);
+        expect(seen.tell, at).toBe((locale.strings["help.adult.steps"] as string[]).length);
         await page.close();
       }
     }
+  });
+});
+
+describe("arriving from a search engine or at a wrong address", () => {
+  it("names every locale's page by its locale code, itself included, with the default locale as x-default, and an icon that exists", async () => {
+    const { readFile, stat } = await import("node:fs/promises");
+    for (const locale of kit.locales) {
+      for (const file of ["index.html", "help.html", "now/me-start.html"]) {
+        const html = await readFile(path.join(site, locale.code, file), "utf8");
+        const alternates = [...html.matchAll(/<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">/g)].map((m) => [m[1], m[2]]);
+        const at = `${locale.code}/${file}`;
+        expect(alternates.map(([lang]) => lang).sort(), at).toEqual([...kit.locales.map((l) => l.code), "x-default"].sort());
+        expect(alternates.find(([lang]) => lang === "x-default")?.[1], at).toBe(`${"../".repeat(file.split("/").length)}${kit.config.defaultLocale}/${file}`);
+        const icon = /<link rel="icon" href="([^"]+)"/.exec(html)?.[1];
+        expect(icon, at).toBeDefined();
+        expect((await stat(path.join(site, locale.code, path.dirname(file), icon!))).isFile(), at).toBe(true);
+      }
+    }
+  });
+
+  it("has a 404 page at the site root with the header, quick exit and the help link", async () => {
+    const page = await running.browser.newPage();
+    await page.goto(pathToFileURL(path.join(site, "404.html")).href);
+    const seen = await page.evaluate(() => ({
+      exit: document.querySelector<HTMLAnchorElement>("#quick-exit")?.href ?? "",
+      help: [...document.querySelectorAll<HTMLAnchorElement>("header a.get-help, main a")].map((a) => a.href),
+      h1: document.querySelector("h1")?.textContent ?? "",
+    }));
+    const t = translator(kit.locales.find((l) => l.code === kit.config.defaultLocale)!.strings, kit.config.defaultLocale);
+    expect(seen.exit).toBe(kit.config.quickExitUrl);
+    expect(seen.h1).toBe(t("notfound.title"));
+    expect(seen.help).toContain(pathToFileURL(path.join(site, kit.config.defaultLocale, "help.html")).href);
+    await page.close();
   });
 });

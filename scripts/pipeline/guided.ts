@@ -38,7 +38,8 @@ export interface NowView {
   intro?: string;
   /** Advice for the answer just given. */
   advice?: { title: string; text: string[]; call?: { text: string; href: string }; lines: NowLine[] };
-  question?: { step: string; text: string; choices: { label: string; href: string; answer: Answer }[] };
+  /** `urgent`: the answer that needs help at once ("not safe"), shown in the help colour. */
+  question?: { step: string; text: string; choices: { label: string; href: string; answer: Answer; urgent: boolean }[] };
   done?: { title: string; text: string[]; lines: NowLine[]; guide?: { title: string; href: string } };
   startHref: string;
 }
@@ -74,7 +75,7 @@ function question(m: LocaleModel, audience: NowAudience, index: number): NowView
   const q = NOW_QUESTIONS[index];
   if (!q) return undefined;
   const key = `now.${audience}.${q}`;
-  const choice = (answer: Answer) => ({ label: m.t(`${key}.answer.${answer}`), href: nowUrl(m, audience, `${q}-${answer}`), answer });
+  const choice = (answer: Answer) => ({ label: m.t(`${key}.answer.${answer}`), href: nowUrl(m, audience, `${q}-${answer}`), answer, urgent: q === "safe" && answer === "no" });
   // "No, I am not safe" is the answer that matters most: it comes first.
   const choices = q === "safe" ? [choice("no"), choice("yes")] : [choice("yes"), choice("no")];
   return { step: m.t("now.step", { step: index + 1, steps: NOW_QUESTIONS.length }), text: m.t(`${key}.question`), choices };
@@ -188,7 +189,8 @@ export function parentPages(m: LocaleModel): void {
       starters: starters(lessons),
       signs: stringList(m.locale.strings, "parents.signs"),
       signsGuide: adultGuide(m, "signs-evidence-reporting"),
-      tellSteps: stringList(m.locale.strings, "disclosure.steps"),
+      // The help page's steps for an adult who has just been told (not the teacher's disclosure route).
+      tellSteps: stringList(m.locale.strings, "help.adult.steps"),
       guide: adultGuide(m, "when-a-child-tells-you"),
       downloads: lessons
         .filter((l) => l.variants.includes("family"))
