@@ -202,12 +202,14 @@ export function parentPages(m: LocaleModel): void {
 }
 
 /**
- * The page static hosts serve for a missing address. It can be served at
- * any depth, so its links are absolute when the site's address is known.
+ * The page static hosts serve for a missing address. Its links are relative
+ * to the site root, so they hold where hosts serve it there (a missing page
+ * at the top level); quick exit is absolute and works at any depth. Absolute
+ * links from --base-url would be another origin to the CSP when the site is
+ * tried locally, so they are not used.
  */
-export function notFoundPage(m: LocaleModel, baseUrl: string | undefined): void {
-  const base = baseUrl ? (baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`) : "";
-  m.out.site.push({ ...m.common, kind: "notfound", title: m.t("notfound.title"), url: "404.html", base, indexed: false });
+export function notFoundPage(m: LocaleModel): void {
+  m.out.site.push({ ...m.common, kind: "notfound", title: m.t("notfound.title"), url: "404.html", base: "", indexed: false });
 }
 
 /** Every page names the default locale's version as `x-default`. */

@@ -613,7 +613,7 @@ export async function buildModel(kit: Kit, options: BuildOptions = {}): Promise<
     await localePages(m);
     nowPages(m);
     parentPages(m);
-    if (locale.code === kit.config.defaultLocale) notFoundPage(m, options.baseUrl);
+    if (locale.code === kit.config.defaultLocale) notFoundPage(m);
     for (const lesson of m.sorted) await lessonPages(m, lesson);
     bookletJobs(m);
   }
