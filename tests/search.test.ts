@@ -60,7 +60,12 @@ describe("search over http", () => {
       await page.goto(`${served.base}/${locale}/search.html`, { waitUntil: "load" });
       const input = await page.waitForSelector("#search input[type=text], #search input[type=search]", { visible: true, timeout: 10_000 });
       await input!.type(word, { delay: 20 });
-      await page.waitForSelector("#search .pagefind-ui__result-link", { timeout: 15_000 });
+      // Results come in one by one, other pages (help, parents) maybe first: wait for a lesson's.
+      await page.waitForFunction(
+        (prefix) => [...document.querySelectorAll<HTMLAnchorElement>("#search .pagefind-ui__result-link")].some((a) => a.href.startsWith(prefix)),
+        { timeout: 15_000 },
+        `${served.base}/${locale}/lessons/`,
+      ).catch(() => undefined);
       const found = await page.evaluate(() => ({
         links: [...document.querySelectorAll<HTMLAnchorElement>("#search .pagefind-ui__result-link")].map((a) => a.href),
         placeholder: document.querySelector<HTMLInputElement>("#search input")?.placeholder ?? "",

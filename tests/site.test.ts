@@ -87,17 +87,19 @@ describe("every page of every locale", () => {
   });
 
   it("has a quick exit, a Get help now link, a skip link and the same page in every other locale", async () => {
+    const locales = [...new Set(pages.filter((f) => f.endsWith("/help.html")).map((f) => f.split("/")[0]))];
     for (const file of pages) {
       const html = await readFile(path.join(site, file), "utf8");
       expect(html, file).toMatch(new RegExp(`<a id="quick-exit"[^>]*href="${kit.quickExitUrl.replace(/[.?+*()[\]\\/]/g, "\\$&")}"`));
       expect(html, file).toMatch(/class="get-help" href="[^"]*help\.html"/);
       expect(html, file).toContain('class="skip-link" href="#main"');
-      if (file === "index.html") continue;
-      // One alternate per other locale, each the same page in that locale.
-      const [code, ...rest] = file.split("/");
-      const alternates = [...html.matchAll(/<link rel="alternate" hreflang="[^"]+" href="(?:\.\.\/)*([^"]+)">/g)].map((m) => m[1]).sort();
-      const others = kit.locales.filter((l) => l.code !== code).map((l) => [l.code, ...rest].join("/")).sort();
-      expect(alternates, file).toEqual(others);
+      if (file === "index.html" || file === "404.html") continue;
+      // The same page in every locale, this one included, and x-default.
+      const [, ...rest] = file.split("/");
+      const alternates = [...html.matchAll(/<link rel="alternate" hreflang="(?!x-default)[^"]+" href="(?:\.\.\/)*([^"]+)">/g)].map((m) => m[1]).sort();
+      const all = kit.locales.map((l) => [l.code, ...rest].join("/")).sort();
+      expect(alternates, file).toEqual(all);
+      expect(html, file).toContain('hreflang="x-default"');
     }
   });
 

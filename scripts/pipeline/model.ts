@@ -12,6 +12,9 @@ import { blockParams, helplineListHtml, linesFor, markdown, type MarkdownEnv } f
 import { isLineRole, type LineRole } from "../core/roles.ts";
 import { BANDS, PAPERS, type Band, type Paper } from "../core/schema.ts";
 import { stringList, translator, type Translate } from "../core/strings.ts";
+// guided.ts lays out the pages added for the worst moment (guided path,
+// parents, 404); it uses this module's helpers only when called.
+import { contentsOf, linkDefault, linkGuided, notFoundPage, nowPages, parentPages, type NowLinks, type NowView, type ParentLink, type ParentView } from "./guided.ts";
 import { statusOf } from "./translations.ts";
 import type { Kit, Lesson, Locale } from "./validate.ts";
 
@@ -130,6 +133,10 @@ export interface LessonView {
     materials: string[];
     family?: Lesson["meta"]["family"];
     html: string;
+    /** Jump links to the body's `##` headings, shown at the top of the page. */
+    contents: { id: string; text: string }[];
+    /** An adult guide: its page drops the teacher-only labels (band, learning goals). */
+    adult: boolean;
   };
   downloads: Download[];
   prev?: { title: string; href: string };
@@ -219,13 +226,16 @@ interface HelpData {
 
 /** One web page: the union is keyed by `kind`, the partial that lays it out. */
 export type SiteEntry = LocaleCommon &
-  Placed & { indexed: boolean; alternates?: Alternate[] } & (
-    | { kind: "index"; bands: BandView[]; booklet: Download; downloadsHref: string }
+  Placed & { indexed: boolean; alternates?: Alternate[]; /** The default locale's page, for hreflang x-default. */ xDefault?: string; now?: NowLinks } & (
+    | { kind: "index"; bands: BandView[]; booklet: Download; downloadsHref: string; parents?: ParentLink[] }
     | { kind: "band"; band: BandView }
     | { kind: "search"; bands: BandView[]; searchLabels: string }
     | ({ kind: "help"; downloads: Download[]; privacySteps: string[]; page: HelpPage } & HelpData)
     | { kind: "kit-downloads"; groups: DownloadGroup[] }
     | ({ kind: "lesson" } & LessonView)
+    | ({ kind: "now" } & NowView)
+    | ({ kind: "parent" } & ParentView)
+    | { kind: "notfound" }
   );
 
 /** A lesson handout's data: the lesson, and the blocks the registry shows on it. */
@@ -326,7 +336,7 @@ export function footerContent(text: string): string {
     .join(" ");
 }
 
-function baseFor(url: string): string {
+export function baseFor(url: string): string {
   return "../".repeat(url.split("/").length - 1);
 }
 
@@ -356,7 +366,7 @@ async function pageLink(baseUrl: string | undefined, url: string): Promise<PageL
 }
 
 /** Everything about one locale that its pages and handouts are made with. */
-class LocaleModel {
+export class LocaleModel {
   readonly t: Translate;
   readonly env: MarkdownEnv;
   readonly common: LocaleCommon;
@@ -493,7 +503,7 @@ function localeNotice(locale: Locale, t: Translate): string | undefined {
 
 type PrintBody = { kind: PrintEntry["kind"]; title: string } & (HandoutData | HelpData | CardsData | BookletData);
 
-function bandViews(m: LocaleModel): BandView[] {
+export function bandViews(m: LocaleModel): BandView[] {
   return BANDS.map((band) => {
     const lessons = m.sorted
       .filter((l) => l.meta.band === band)
@@ -541,7 +551,7 @@ function searchLabels(t: Translate): Record<string, string> {
 }
 
 /** The first line filling a role in the locale's region, with its contacts as links. */
-function pointer(m: LocaleModel, role: LineRole): LinePointer | undefined {
+export function pointer(m: LocaleModel, role: LineRole): LinePointer | undefined {
   const id = m.locale.region.roles.get(role)?.[0];
   const line = id ? m.locale.lines.get(id) : undefined;
   if (!line || !line.contacts.length) return undefined;
@@ -549,7 +559,7 @@ function pointer(m: LocaleModel, role: LineRole): LinePointer | undefined {
 }
 
 /** The "In danger now?" call: the emergency role's first number that can be dialled. */
-function emergencyCall(m: LocaleModel): HelpPage["emergency"] {
+export function emergencyCall(m: LocaleModel): HelpPage["emergency"] {
   const id = m.locale.region.roles.get("emergency")?.[0];
   const contact = (id ? m.locale.lines.get(id)?.contacts : undefined)?.find((c) => c.kind === "phone");
   const href = contact ? contactHref(contact, m.env.dialing) : undefined;
@@ -704,6 +714,8 @@ async function lessonPages(m: LocaleModel, lesson: Lesson): Promise<void> {
       materials: lesson.meta.materials,
       family: lesson.meta.family,
       html: markdown().render(lesson.body, m.env),
+      contents: contentsOf(lesson.body, m.env),
+      adult: lesson.meta.band === "adults",
     },
     downloads: m.downloads(lesson.variants, lesson.id),
     prev: near(inBand[pos - 1]),
@@ -817,6 +829,9 @@ export async function buildModel(kit: Kit, options: BuildOptions = {}): Promise<
   for (const locale of kit.locales) {
     const m = new LocaleModel(kit, locale, byCode, all, options);
     await localePages(m);
+    nowPages(m);
+    parentPages(m);
+    if (locale.code === kit.config.defaultLocale) notFoundPage(m);
     for (const band of BANDS) {
       for (const lesson of m.sorted.filter((l) => l.meta.band === band)) await lessonPages(m, lesson);
       bandPages(m, band);
@@ -825,6 +840,8 @@ export async function buildModel(kit: Kit, options: BuildOptions = {}): Promise<
     await bookletJobs(m);
   }
   linkAlternates(all.site);
+  linkDefault(all.site, kit.config.defaultLocale);
+  linkGuided(all.site);
   const wanted = (locale: string) => !options.locales || options.locales.includes(locale);
   return { site: all.site.filter((e) => wanted(e.locale)), print: all.print.filter((e) => wanted(e.locale)), pdfs: all.pdfs.filter((j) => wanted(j.locale)) };
 }
