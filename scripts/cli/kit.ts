@@ -52,6 +52,9 @@ Options:
   --strict           with check: translations complete and current
   --root <dir>       the folder with kit.config.yaml, lessons/ and regions/ (default: this project)
   --concurrency <n>  handouts printed at once (default: the machine's cores)
+  --site-only        with build: the website without a browser; handouts from
+                     the last full build stay when current, the rest are marked
+                     "not built yet" and left out
 
 Exit codes: 0 done, 1 a kit file is wrong, 2 the command line is wrong,
 3 no browser to print with, 4 printing failed, 5 another build is running
@@ -76,6 +79,7 @@ function parseCommandLine(argv: string[]) {
         format: { type: "string" },
         root: { type: "string" },
         concurrency: { type: "string" },
+        "site-only": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -121,7 +125,7 @@ async function main(argv: string[]): Promise<number> {
   const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
   switch (command) {
     case "build":
-      await build({ ...common, root, outDir: values.out, concurrency });
+      await build({ ...common, root, outDir: values.out, concurrency, siteOnly: values["site-only"] });
       return 0;
     case "screenshots": {
       const files = await screenshots(root, values.locale?.[0] ?? "en-MY", positionals[1] ?? "11-13-someone-threatens-you");

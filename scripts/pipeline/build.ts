@@ -2,7 +2,7 @@
 // fallbacks), check, model, render the site and its search index, render
 // the PDFs, package (swap into output/, zip each locale), report. Each
 // stage is a module named for it.
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fault } from "../system/faults.ts";
 import { lockOutput, type HeldLock } from "../system/lock.ts";
@@ -28,6 +28,8 @@ export interface KitBuildOptions extends BuildOptions {
   reporter?: Reporter;
   /** Handouts printing at once; default the machine's cores. */
   concurrency?: number;
+  /** Build the website without a browser: handouts still current stay, the rest are marked not built. */
+  siteOnly?: boolean;
 }
 
 export interface BuildResult {
@@ -131,8 +133,15 @@ async function buildLocked(options: KitBuildOptions, outDir: string, lock: HeldL
     fault("build:search");
     timings.site = lap();
     report.line(`Wrote ${model.site.length} web pages and ${model.print.length} print pages; search covers ${indexed} pages.`);
-    const pdfs = await printPdfs(model, kit, staging, outDir, date, report, options.concurrency);
+    const pdfs = options.siteOnly ? await reusePdfs(model, kit, staging, outDir, date, report) : await printPdfs(model, kit, staging, outDir, date, report, options.concurrency);
     fault("build:pdf");
+    if (options.siteOnly && pdfs.missing.length) {
+      // The keys depend on the print pages, so the web pages learn which
+      // links are missing only now: draw them again with the notice.
+      markNotBuilt(model, new Set(pdfs.missing));
+      await renderSite(model, path.join(staging, "site"));
+      await buildSearchIndexes(path.join(staging, "site"), locales);
+    }
     timings.pdf = lap();
     if (options.locales) {
       await carryOver(outDir, staging, (l) => !wanted(l), kit.locales.map((l) => l.code), kit.config.defaultLocale);
@@ -146,19 +155,78 @@ async function buildLocked(options: KitBuildOptions, outDir: string, lock: HeldL
     lock.check();
     await publish(staging, outDir);
     fault("build:published");
+    if (!options.siteOnly) await recordPublished(outDir, pdfs, await browserId());
     // Prune only after a whole-kit build: a one-locale build uses only part of the cache.
-    if (!options.locales) {
+    if (!options.locales && !options.siteOnly) {
       await pruneCache(path.join(outDir, ".cache", "pdf"), pdfs.used);
       await pruneZipCache(zipCache, bundles.used);
     }
     timings.package = lap();
     const ms = Date.now() - started;
     const where = path.relative(process.cwd(), outDir) || ".";
-    report.line(`Built ${model.site.length} pages and ${model.pdfs.length} PDFs (${pdfs.printed} printed, ${pdfs.cached} unchanged) in ${seconds(ms)}: ${where}/site, ${where}/pdf, ${where}/kits`);
+    const made = options.siteOnly ? `${pdfs.cached} current PDFs kept, ${pdfs.missing.length} not built (run a full build)` : `${model.pdfs.length} PDFs (${pdfs.printed} printed, ${pdfs.cached} unchanged)`;
+    report.line(`Built ${model.site.length} pages and ${made} in ${seconds(ms)}: ${where}/site, ${where}/pdf, ${where}/kits`);
     return { pages, pdfs: model.pdfs.length, printed: pdfs.printed, cached: pdfs.cached, parts: pdfs.parts, ms, outDir, model, timings };
   } catch (error) {
     await discard(staging);
     throw error;
+  }
+}
+
+/** What the last full build published: kept beside the cache, as pdf/ holds only the files. */
+const PUBLISHED = "pdf-published.json";
+
+interface Published {
+  browserId: string;
+  pdfs: Record<string, { key: string; pages: number }>;
+}
+
+async function readPublished(outDir: string): Promise<Published | undefined> {
+  const text = await readFile(path.join(outDir, ".cache", PUBLISHED), "utf8").catch(() => undefined);
+  try {
+    return text === undefined ? undefined : (JSON.parse(text) as Published);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Kept after every printing build; a one-locale build keeps the other locales' entries. */
+async function recordPublished(outDir: string, pdfs: PdfResult, browser: string): Promise<void> {
+  const before = await readPublished(outDir);
+  const entries = { ...(before?.browserId === browser ? before.pdfs : {}), ...Object.fromEntries(pdfs.made) };
+  const file = path.join(outDir, ".cache", PUBLISHED);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(`${file}.tmp`, JSON.stringify({ browserId: browser, pdfs: entries } satisfies Published));
+  await rename(`${file}.tmp`, file);
+}
+
+/**
+ * Site-only: the PDFs whose keys are unchanged, from the cache or the
+ * published pdf/, with no browser. The keys are worked out with the browser
+ * the last full build printed with: this build prints nothing, so the
+ * browser installed now does not matter.
+ */
+async function reusePdfs(model: SiteModel, kit: Kit, staging: string, outDir: string, date: Date, report: Reporter): Promise<PdfResult> {
+  const last = await readPublished(outDir);
+  const published = new Map(Object.entries(last?.pdfs ?? {}).map(([pdf, { key, pages }]) => [key, { file: path.join(outDir, pdf), pages }] as const));
+  return renderPdfs(model.pdfs, {
+    browser: () => Promise.reject(new Error("a site-only build starts no browser")),
+    browserId: last?.browserId ?? "none",
+    print: false,
+    published,
+    cacheDir: path.join(outDir, ".cache", "pdf"),
+    siteDir: path.join(staging, "site"),
+    outDir: staging,
+    meta: { author: kit.config.author, subject: kit.config.subject, date },
+    onProgress: (done, total) => report.progress("PDFs", done, total),
+  });
+}
+
+/** A link to a PDF this build does not publish would lead nowhere: the page shows a notice instead. */
+function markNotBuilt(model: SiteModel, missing: ReadonlySet<string>): void {
+  for (const entry of model.site) {
+    if (!("downloads" in entry)) continue;
+    for (const download of entry.downloads) for (const link of download.links) link.missing = missing.has(link.href);
   }
 }
 

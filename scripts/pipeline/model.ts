@@ -96,7 +96,8 @@ interface Placed {
 
 export interface Download {
   label: string;
-  links: { paper: string; href: string }[];
+  /** `missing`: a site-only build does not have this PDF, so the page says so instead of linking it. */
+  links: { paper: string; href: string; missing?: boolean }[];
 }
 
 export interface LessonSummary {

@@ -2,7 +2,8 @@
 // pool of reused tabs, then stamp the document's metadata. Booklets are
 // printed in parts of bounded size, one part at a time, and joined
 // (scripts/pdf/merge.ts). What may be reused is decided in pdf-cache.ts.
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { copyFile, link, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -39,6 +40,14 @@ export interface PdfOptions {
   /** Handouts printing at once (one tab each); defaults to the machine's cores. Booklet parts print one at a time. */
   concurrency?: number;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * False for a site-only build: nothing is printed and no browser is
+   * started; a PDF whose key is unchanged is taken from the cache or from
+   * `published`, and the rest are listed in the result's `missing`.
+   */
+  print?: boolean;
+  /** PDFs the last full build published, by key: where each is and its page count. */
+  published?: ReadonlyMap<string, { file: string; pages: number }>;
 }
 
 export interface PdfResult {
@@ -48,6 +57,10 @@ export interface PdfResult {
   parts: number;
   /** Cache entries this build used, so older ones can be pruned. */
   used: Set<string>;
+  /** Each PDF made (printed or reused): its key and page count, by its path under pdf/. */
+  made: Map<string, { key: string; pages: number }>;
+  /** Site-only builds: PDFs (paths under pdf/) not current, so not published. */
+  missing: string[];
 }
 
 const PAGE_TIMEOUT_MS = 60_000;
@@ -142,15 +155,21 @@ export async function renderPdfs(jobs: readonly PdfJob[], options: PdfOptions): 
     shared: sharedKey({ code, browser: options.browserId, author, subject, dated }),
     total: jobs.length,
     done: 0,
-    result: { printed: 0, cached: 0, parts: 0, used: new Set() },
+    result: { printed: 0, cached: 0, parts: 0, used: new Set(), made: new Map(), missing: [] },
     pageCounts: new Map(),
     failures: [],
   };
 
+  const printing = options.print !== false;
   const handouts: Task[] = [];
   for (const job of jobs.filter((j) => !j.booklet)) {
     const task = await planHandout(run, job);
-    if (task) handouts.push(task);
+    if (task && printing) handouts.push(task);
+    else if (task) run.result.missing.push(job.pdf);
+  }
+  if (!printing) {
+    for (const job of jobs.filter((j) => j.booklet)) if (!(await reuseBooklet(run, job))) run.result.missing.push(job.pdf);
+    return run.result;
   }
   await runPool(run, handouts, options.concurrency ?? os.availableParallelism());
   failIf(run.failures);
@@ -224,7 +243,17 @@ async function runTask(run: Run, browser: Browser, page: Page, task: Task, settl
 /** Takes a cache entry into place; its page count, or undefined on a miss. Marks the entry used either way. */
 async function lookup(run: Run, key: string, file: string): Promise<number | undefined> {
   run.result.used.add(key);
-  return run.options.cacheDir ? fromCache(run.options.cacheDir, key, file) : undefined;
+  const cached = run.options.cacheDir ? await fromCache(run.options.cacheDir, key, file) : undefined;
+  if (cached !== undefined) return cached;
+  const published = run.options.published?.get(key);
+  if (!published) return undefined;
+  // The published copy is replaced when publishing: a link or copy survives that.
+  await linkOrCopy(published.file, file).catch(() => undefined);
+  return existsSync(file) ? published.pages : undefined;
+}
+
+async function linkOrCopy(from: string, to: string): Promise<void> {
+  await link(from, to).catch(() => copyFile(from, to));
 }
 
 /** Takes a finished PDF from the cache; false on a miss. */
@@ -232,6 +261,7 @@ async function takeCached(run: Run, job: PdfJob, key: string): Promise<boolean> 
   const pages = await lookup(run, key, path.join(run.options.outDir, job.pdf));
   if (pages === undefined) return false;
   run.pageCounts.set(job.pdf, pages);
+  run.result.made.set(job.pdf, { key, pages });
   run.result.cached++;
   run.options.onProgress?.(++run.done, run.total);
   return true;
@@ -239,6 +269,7 @@ async function takeCached(run: Run, job: PdfJob, key: string): Promise<boolean> 
 
 async function finish(run: Run, job: PdfJob, key: string, pages: number): Promise<void> {
   run.pageCounts.set(job.pdf, pages);
+  run.result.made.set(job.pdf, { key, pages });
   run.result.printed++;
   if (run.options.cacheDir) await storeInCache(path.join(run.options.outDir, job.pdf), pages, run.options.cacheDir, key);
   run.options.onProgress?.(++run.done, run.total);
@@ -281,13 +312,27 @@ function numberBooklet(run: Run, job: PdfJob, layout: BookletLayout): { starts: 
   return { starts, settings };
 }
 
+/** A booklet's numbering, its parts' keys and its own key, as planBooklet and reuseBooklet both need. */
+async function bookletKeys(run: Run, job: PdfJob) {
+  const { starts, settings } = numberBooklet(run, job, job.booklet!);
+  const partKeys = await Promise.all(settings.map((s) => pageKey(run.assets, run.shared, s.html, { paper: job.paper, part: s.part })));
+  return { starts, settings, partKeys, key: combinedKey(run.shared, { title: job.title, lang: job.lang }, partKeys) };
+}
+
+/** Site-only: the booklet when it is current; false when a section or the booklet itself is not. */
+async function reuseBooklet(run: Run, job: PdfJob): Promise<boolean> {
+  if (job.booklet!.sections.some((section) => !run.pageCounts.has(section))) return false;
+  await mkdir(path.dirname(path.join(run.options.outDir, job.pdf)), { recursive: true });
+  const { partKeys, key } = await bookletKeys(run, job);
+  if (partKeys.length > 1) partKeys.forEach((k) => run.result.used.add(k));
+  return takeCached(run, job, key);
+}
+
 /** A booklet from the cache, or the tasks that print its missing parts and the join that makes it. */
 async function planBooklet(run: Run, job: PdfJob, partsDir: string, tasks: Task[], joins: Promise<void>[]): Promise<void> {
   const layout = job.booklet!;
   await mkdir(path.dirname(path.join(run.options.outDir, job.pdf)), { recursive: true });
-  const { starts, settings } = numberBooklet(run, job, layout);
-  const partKeys = await Promise.all(settings.map((s) => pageKey(run.assets, run.shared, s.html, { paper: job.paper, part: s.part })));
-  const key = combinedKey(run.shared, { title: job.title, lang: job.lang }, partKeys);
+  const { starts, settings, partKeys, key } = await bookletKeys(run, job);
   // Kept even when the booklet is cached, so that an edit reprints only its part.
   if (settings.length > 1) partKeys.forEach((k) => run.result.used.add(k));
   if (await takeCached(run, job, key)) return;
