@@ -155,7 +155,9 @@ describe("the pdf-lib fallback, on any other layout", () => {
       expect(await infoOf(stamped)).toEqual({ ...EXPECTED, created: expect.stringMatching(/^D:20251127080910/), modified: expect.stringMatching(/^D:20251127080910/), pages: 2 });
       const doc = await PDFDocument.load(stamped, { updateMetadata: false });
       expect(doc.catalog.get(PDFName.of("Lang"))).toEqual(PDFString.of("fr"));
-      expect(await described(stamped)).toMatchObject({ title: FIELDS.title, language: "fr" });
+      const seen = await described(stamped);
+      expect(seen).toMatchObject({ title: FIELDS.title, language: "fr" });
+      expect(seen.links).toEqual(layout.includes("junk") ? ["Go to far away"] : []);
     });
   }
 
