@@ -97,7 +97,7 @@ function dictionaries(text: string): Map<number, string> {
     const end = text.indexOf("endobj", start);
     if (end < 0) break;
     const body = text.slice(start, end).trimEnd();
-    if (body.startsWith("<<") && body.endsWith(">>") && !body.includes("stream")) found.set(Number(head[1]), body);
+    if (body.startsWith("<<") && body.endsWith(">>") && !/>>\s*stream\r?\n/.test(body)) found.set(Number(head[1]), body);
   }
   return found;
 }
