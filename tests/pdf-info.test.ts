@@ -10,6 +10,7 @@ import { appendInfo, countPages, infoDictionary, pdfDate, pdfText, setInfo, type
 import { launchBrowser } from "../scripts/system/browser.ts";
 import { STANDARD_FONTS, tempDir } from "./helpers.ts";
 import { qpdfCheck, taggedPdf } from "./synthetic-pdf.ts";
+import { described } from "./pdf-a11y-read.ts";
 
 const FIELDS: InfoFields = {
   title: "Ça va? 日本語 😀 (brackets) \\ slash",
@@ -73,7 +74,7 @@ describe("the incremental update, on a PDF laid out as Chromium writes it", () =
     const running = await launchBrowser();
     try {
       const page = await running.browser.newPage();
-      await page.setContent('<!doctype html><html lang="en"><title>Printed</title><p>One</p><p style="break-before: page">Two</p></html>');
+      await page.setContent('<!doctype html><html lang="en"><title>Printed</title><p>One <a href="https://example.org/livestream(b)">out</a> <a href="#two">in</a></p><p id="two" style="break-before: page">Two</p></html>');
       chromium = await page.pdf({ tagged: true, outline: true });
     } finally {
       await running.close();
@@ -109,6 +110,14 @@ describe("the incremental update, on a PDF laid out as Chromium writes it", () =
     expect(Buffer.compare(await setInfo(chromium, FIELDS), await setInfo(chromium, FIELDS))).toBe(0);
   });
 
+  it("adds XMP title and language, and /Contents on every link (its address or destination), with no PDF/UA claim", async () => {
+    const updated = appendInfo(chromium, FIELDS)!;
+    expect(await described(chromium), "Chromium writes neither").toEqual({ title: undefined, language: undefined, links: ["", ""] });
+    expect(await described(updated)).toEqual({ title: FIELDS.title, language: "fr", links: ["https://example.org/livestream(b)", "Go to two"] });
+    expect(latin1(updated)).not.toContain("pdfuaid");
+    expect(await sound(updated, "chromium-described.pdf")).toContain("No syntax or stream encoding errors found");
+  });
+
   it("counts Chromium's pages without parsing", async () => {
     expect(countPages(chromium)).toBe(2);
     expect(countPages(await setInfo(chromium, FIELDS))).toBe(2);
@@ -133,7 +142,7 @@ describe("the pdf-lib fallback, on any other layout", () => {
       return doc.save({ useObjectStreams: false });
     },
     "a tagged PDF whose trailer is followed by junk": async () => {
-      const pdf = await taggedPdf({ title: "Tagged", pages: 2 });
+      const pdf = await taggedPdf({ title: "Tagged", pages: 2, links: ["far-away"] });
       return new Uint8Array(Buffer.concat([Buffer.from(pdf), Buffer.from("\n% a comment after the end\n", "latin1")]));
     },
   };
@@ -146,6 +155,9 @@ describe("the pdf-lib fallback, on any other layout", () => {
       expect(await infoOf(stamped)).toEqual({ ...EXPECTED, created: expect.stringMatching(/^D:20251127080910/), modified: expect.stringMatching(/^D:20251127080910/), pages: 2 });
       const doc = await PDFDocument.load(stamped, { updateMetadata: false });
       expect(doc.catalog.get(PDFName.of("Lang"))).toEqual(PDFString.of("fr"));
+      const seen = await described(stamped);
+      expect(seen).toMatchObject({ title: FIELDS.title, language: "fr" });
+      expect(seen.links).toEqual(layout.includes("junk") ? ["Go to far away"] : []);
     });
   }
 
@@ -161,9 +173,10 @@ describe("the pdf-lib fallback, on any other layout", () => {
   });
 
   it("takes the fast path for a pdf-lib file laid out like Chromium's, with no dates at all", async () => {
-    const pdf = await taggedPdf({ title: "Tagged", pages: 3 });
+    const pdf = await taggedPdf({ title: "Tagged", pages: 3, anchors: ["far-away"], links: ["far-away"] });
     const updated = appendInfo(pdf, FIELDS);
     expect(updated).toBeDefined();
+    expect(await described(updated!)).toEqual({ title: FIELDS.title, language: "fr", links: ["Go to far away"] });
     expect(await infoOf(updated!)).toEqual({ ...EXPECTED, pages: 3 });
     expect(await sound(updated!, "synthetic-stamped.pdf")).toContain("No syntax or stream encoding errors found");
     expect(countPages(pdf)).toBe(3);

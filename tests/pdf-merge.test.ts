@@ -11,6 +11,7 @@ import { mergeParts, type MergeOptions } from "../scripts/pdf/merge.ts";
 import { launchBrowser } from "../scripts/system/browser.ts";
 import { pdfText, STANDARD_FONTS, tempDir } from "./helpers.ts";
 import { pageText, qpdfCheck, taggedPdf, type PartSpec } from "./synthetic-pdf.ts";
+import { described } from "./pdf-a11y-read.ts";
 
 const N = (name: string) => PDFName.of(name);
 const INFO = { title: "Joined ☂ booklet", lang: "en", author: "Author", subject: "Subject", date: new Date("2025-11-27T00:00:00Z") };
@@ -142,6 +143,10 @@ describe("joining parts", () => {
     expect(doc.getCreationDate()?.toISOString()).toBe("2025-11-27T00:00:00.000Z");
     expect(String(doc.catalog.get(N("Lang")))).toBe("(en)");
     expect(String(doc.catalog.lookup(N("MarkInfo"), PDFDict).get(N("Marked")))).toBe("true");
+  });
+
+  it("writes XMP title and language, and /Contents on every link of every part", async () => {
+    expect(await described(new Uint8Array(await readFile(joined.file)))).toEqual({ title: INFO.title, language: "en", links: ["Go to part b", "Go to part c", "Go to part c"] });
   });
 
   it("writes the same bytes for the same parts", async () => {

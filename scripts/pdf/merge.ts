@@ -12,11 +12,11 @@
 // root, named destinations, catalog and information dictionary. One part
 // is in memory at a time.
 import { open, readFile } from "node:fs/promises";
-import { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber, PDFRef, PDFStream, type PDFObject } from "pdf-lib";
-import { infoDictionary, type InfoFields } from "./info.ts";
+import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber, PDFRef, PDFStream, PDFString, type PDFObject } from "pdf-lib";
+import { infoDictionary, linkContents, xmpPacket, type InfoFields } from "./info.ts";
 
 /** The objects written once for the whole booklet, numbered first. */
-const ONCE = { pages: 1, structRoot: 2, document: 3, parentTree: 4, outlines: 5, dests: 6, catalog: 7, info: 8 } as const;
+const ONCE = { pages: 1, structRoot: 2, document: 3, parentTree: 4, outlines: 5, dests: 6, catalog: 7, info: 8, metadata: 9 } as const;
 
 export interface MergeOptions {
   info: InfoFields;
@@ -30,6 +30,14 @@ export interface MergeOptions {
 }
 
 const N = (name: string) => PDFName.of(name);
+
+/** A link's /Contents, as info.ts writes it for a PDF printed whole. */
+function describe(link: PDFDict): string {
+  const action = link.lookup(N("A"));
+  const uri = action instanceof PDFDict ? action.lookup(N("URI")) : undefined;
+  const dest = link.lookup(N("Dest"));
+  return linkContents(uri instanceof PDFString || uri instanceof PDFHexString ? uri.decodeText() : undefined, dest instanceof PDFName ? dest.decodeText() : undefined);
+}
 const asList = (obj: PDFObject | undefined): PDFObject[] => (obj instanceof PDFArray ? obj.asArray() : obj ? [obj] : []);
 
 /** Everything kept from one part that the whole booklet needs. */
@@ -65,6 +73,8 @@ function collect(doc: PDFDocument, file: string): Collected {
   replaced.set(catalogRef, ONCE.catalog);
   if (ctx.trailerInfo.Info instanceof PDFRef) replaced.set(ctx.trailerInfo.Info, ONCE.info);
   const catalog = ctx.lookup(catalogRef, PDFDict);
+  const metadata = catalog.get(N("Metadata"));
+  if (metadata instanceof PDFRef) replaced.set(metadata, ONCE.metadata);
   if (catalog.has(N("Names"))) fail("has a name tree, which joining does not handle");
 
   // Page tree: leaves in order; attributes inherited from a node are copied
@@ -144,9 +154,15 @@ function collect(doc: PDFDocument, file: string): Collected {
     dests.push(...dict.entries());
   }
 
-  const own = new Set(["Type", "Pages", "StructTreeRoot", "Outlines", "Dests"]);
+  const own = new Set(["Type", "Pages", "StructTreeRoot", "Outlines", "Dests", "Metadata"]);
   const catalogExtras = catalog.entries().filter(([key]) => !own.has(key.decodeText()));
   return { leaves, heights, nums, nextKey, documentKids, lang: document.get(N("Lang")), outlineItems, outlineCount, dests, catalogExtras, replaced };
+}
+
+/** Uncompressed, as XMP is meant to be readable by tools that do not parse PDF. */
+function metadataStream(info: InfoFields): string {
+  const xmp = Buffer.from(xmpPacket(info), "utf8").toString("latin1");
+  return `<</Type /Metadata\n/Subtype /XML\n/Length ${xmp.length}>>\nstream\n${xmp}\nendstream`;
 }
 
 function objectBytes(num: number, obj: PDFObject | string): Buffer {
@@ -228,6 +244,7 @@ export async function mergeParts(parts: readonly (string | Promise<string>)[], o
           const dict = annot instanceof PDFRef ? ctx.lookup(annot, PDFDict) : (annot as PDFDict);
           const own = dict.get(N("StructParent"));
           if (own instanceof PDFNumber) dict.set(N("StructParent"), PDFNumber.of(own.asNumber() + keyBase));
+          if (dict.get(N("Subtype")) === N("Link") && !dict.has(N("Contents"))) dict.set(N("Contents"), PDFHexString.fromText(describe(dict)));
         }
       }
       for (const [key, value] of part.nums) nums.push(`${key + keyBase} ${shift(value).toString()}`);
@@ -289,9 +306,10 @@ export async function mergeParts(parts: readonly (string | Promise<string>)[], o
       [ONCE.dests, `<<${[...dests].map(([key, value]) => `${key.toString()} ${value}`).join("\n")}>>`],
       [
         ONCE.catalog,
-        `<</Type /Catalog\n/Pages ${ref(ONCE.pages)}\n/Dests ${ref(ONCE.dests)}\n/StructTreeRoot ${ref(ONCE.structRoot)}\n/Outlines ${ref(ONCE.outlines)}${catalogExtras}>>`,
+        `<</Type /Catalog\n/Pages ${ref(ONCE.pages)}\n/Dests ${ref(ONCE.dests)}\n/StructTreeRoot ${ref(ONCE.structRoot)}\n/Outlines ${ref(ONCE.outlines)}\n/Metadata ${ref(ONCE.metadata)}${catalogExtras}>>`,
       ],
       [ONCE.info, infoDictionary(options.info)],
+      [ONCE.metadata, metadataStream(options.info)],
     ];
     const tail: { num?: number; bytes: Buffer }[] = [];
     if (outline.last) tail.push({ num: outline.last.num, bytes: objectBytes(outline.last.num, outline.last.item) });
