@@ -182,7 +182,7 @@ describe("the PDF stage on a built site", () => {
     const booklet = first.model.pdfs.find((j) => j.booklet && isA4(j))!;
     const printing = render({}, [booklet]);
     await expect(printing).rejects.toBeInstanceOf(PrintError);
-    await expect(printing).rejects.toMatchObject({ failures: [{ file: booklet.pdf, message: expect.stringMatching(/no page count for .*-plan-a4\.pdf/) }] });
+    await expect(printing).rejects.toMatchObject({ failures: [{ file: booklet.pdf, message: expect.stringMatching(/no page count for .*-a4\.pdf/) }] });
   });
 
   it("refuses to cache a page that loads a file its key does not cover", async () => {

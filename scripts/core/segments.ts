@@ -385,7 +385,7 @@ export function patchLesson(text: string, texts: ReadonlyMap<string, string>, re
 function setRecord(front: string, record: TranslationRecord): string {
   const doc = yamlDocument(front);
   if (!isMap(doc.getIn(["translation"], true))) {
-    return `${front}translation:\n  source: ${record.source}\n  sourceHash: ${record.sourceHash}\n  status: draft\n`;
+    return `${front}translation:\n  source: ${record.source}\n  sourceHash: "${record.sourceHash}"\n  status: draft\n`;
   }
   const edits: ScalarEdit[] = [{ path: ["translation", "sourceHash"], value: record.sourceHash }];
   if (doc.getIn(["translation", "status"]) !== "draft") edits.push({ path: ["translation", "status"], value: "draft" });
