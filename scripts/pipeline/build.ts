@@ -224,10 +224,16 @@ async function reusePdfs(model: SiteModel, kit: Kit, staging: string, outDir: st
 
 /** A link to a PDF this build does not publish would lead nowhere: the page shows a notice instead. */
 function markNotBuilt(model: SiteModel, missing: ReadonlySet<string>): void {
-  for (const entry of model.site) {
-    if (!("downloads" in entry)) continue;
-    for (const download of entry.downloads) for (const link of download.links) link.missing = missing.has(link.href);
-  }
+  // Downloads sit in several places of a page's data (a lesson's list, a
+  // band's cards, the home page's booklet, the downloads page's groups).
+  const visit = (value: unknown, depth: number): void => {
+    if (!value || typeof value !== "object" || depth > 4) return;
+    if (Array.isArray(value)) return value.forEach((v) => visit(v, depth + 1));
+    const links = (value as { links?: unknown }).links;
+    if (Array.isArray(links)) for (const link of links as { href?: string; missing?: boolean }[]) if (typeof link?.href === "string") link.missing = missing.has(link.href);
+    for (const [key, v] of Object.entries(value)) if (key !== "strings" && key !== "alternates") visit(v, depth + 1);
+  };
+  for (const entry of model.site) visit(entry, 0);
 }
 
 /** Prints the model's PDFs into staging, starting the browser only if one is not cached. */
