@@ -116,9 +116,8 @@ async function buildLocked(options: KitBuildOptions, outDir: string, lock: HeldL
   // The model always covers every locale, so a one-locale build still
   // links to every other one (switcher, hreflang); only its own pages are made.
   const date = buildDate();
-  const whole = await buildModel(kit, { ...options, locales: undefined, date });
+  const model: SiteModel = await buildModel(kit, { ...options, date });
   const wanted = (locale: string) => !options.locales || options.locales.includes(locale);
-  const model: SiteModel = { site: whole.site.filter((e) => wanted(e.locale)), print: whole.print.filter((e) => wanted(e.locale)), pdfs: whole.pdfs.filter((j) => wanted(j.locale)) };
   const locales = kit.locales.map((l) => l.code).filter(wanted);
   const lap = stopwatch();
   const timings = { check: Date.now() - started, site: 0, pdf: 0, package: 0 };
