@@ -168,10 +168,11 @@ async function childLesson(root: string, code: string): Promise<string> {
 /**
  * What a one-lesson rebuild printed, by handout kind, and how many of
  * those it should not have: anything but the lesson's own handouts, its
- * band's conversation cards and its locale's booklets.
+ * band's conversation cards and the booklets. In any locale: another
+ * locale's adaptation of the lesson rightly reprints too, as its handouts
+ * now say that the original lesson has changed since it was adapted.
  */
 function reprints(result: BuildResult, lessonFile: string): { kinds: string; unexpected: string[] } {
-  const code = path.basename(path.dirname(lessonFile));
   const lesson = path.basename(lessonFile, ".md");
   const band = /^(\d+-\d+)-/.exec(lesson)?.[1];
   const jobs = new Map(result.model.pdfs.map((j) => [j.pdf, j]));
@@ -181,7 +182,7 @@ function reprints(result: BuildResult, lessonFile: string): { kinds: string; une
     const job = jobs.get(pdf)!;
     kinds.set(job.variant, (kinds.get(job.variant) ?? 0) + 1);
     const name = path.basename(pdf);
-    const expected = job.locale === code && (job.booklet || name.startsWith(`${lesson}-`) || (band && name.startsWith(`${band}-conversation-cards-`)));
+    const expected = job.booklet || name.startsWith(`${lesson}-`) || (band && name.startsWith(`${band}-conversation-cards-`));
     if (!expected) unexpected.push(pdf);
   }
   return { kinds: [...kinds].map(([k, n]) => `${k} ${n}`).join(", "), unexpected };
