@@ -13,7 +13,7 @@ import { loadKit } from "./load.ts";
 import { buildModel, type BuildOptions, type SiteModel } from "./model.ts";
 import { carryOver, discard, linkPdfsIntoSite, makeStaging, publish, recover } from "./package.ts";
 import { formatProblems, isWarning, KitError, type Problem } from "../core/problems.ts";
-import { pruneCache, renderPdfs, type PdfResult } from "./render-pdf.ts";
+import { pruneCache, renderPdfs, type PdfResult, type PdfTimings } from "./render-pdf.ts";
 import { renderSite } from "./render-site.ts";
 import { consoleReporter, seconds, type Reporter } from "./report.ts";
 import { buildSearchIndexes } from "./search-index.ts";
@@ -37,12 +37,16 @@ export interface BuildResult {
   pdfs: number;
   /** PDFs printed by the browser in this build. */
   printed: number;
+  /** Which they are (paths under pdf/, as in the model's jobs). */
+  reprinted: string[];
   /** PDFs whose inputs had not changed, taken from the cache. */
   cached: number;
   /** Booklet parts printed (booklets are printed in parts, then joined). */
   parts: number;
   /** Milliseconds spent in each stage. */
   timings: { check: number; site: number; pdf: number; package: number };
+  /** The PDF stage's time by phase (render-pdf.ts). */
+  pdfPhases: PdfTimings;
   ms: number;
   outDir: string;
   model: SiteModel;
@@ -165,7 +169,7 @@ async function buildLocked(options: KitBuildOptions, outDir: string, lock: HeldL
     const where = path.relative(process.cwd(), outDir) || ".";
     const made = options.siteOnly ? `${pdfs.cached} current PDFs kept, ${pdfs.missing.length} not built (run a full build)` : `${model.pdfs.length} PDFs (${pdfs.printed} printed, ${pdfs.cached} unchanged)`;
     report.line(`Built ${model.site.length} pages and ${made} in ${seconds(ms)}: ${where}/site, ${where}/pdf, ${where}/kits`);
-    return { pages, pdfs: model.pdfs.length, printed: pdfs.printed, cached: pdfs.cached, parts: pdfs.parts, ms, outDir, model, timings };
+    return { pages, pdfs: model.pdfs.length, printed: pdfs.printed, reprinted: pdfs.reprinted, cached: pdfs.cached, parts: pdfs.parts, ms, outDir, model, timings, pdfPhases: pdfs.timings };
   } catch (error) {
     await discard(staging);
     throw error;

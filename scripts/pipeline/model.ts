@@ -17,6 +17,7 @@ import { stringList, translator, type Translate } from "../core/strings.ts";
 import { contentsOf, linkDefault, linkGuided, notFoundPage, nowPages, parentPages, type NowLinks, type NowView, type ParentLink, type ParentView } from "./guided.ts";
 import { statusOf } from "./translations.ts";
 import type { Kit, Lesson, Locale } from "./validate.ts";
+import { footerContent } from "./print-footer.ts";
 
 export { BOOKLET };
 
@@ -321,20 +322,6 @@ function chunk<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
-}
-
-/**
- * The running footer as a CSS `content` value for the page's bottom margin
- * box: drawn by the page itself, so in the page's own bundled font.
- */
-export function footerContent(text: string): string {
-  // CSS string escapes; "<" too, so the text can never close the <style> element.
-  const quote = (s: string) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/</g, "\\3C ")}"`;
-  return text
-    .split(/(\{page\}|\{pages\})/)
-    .filter((part) => part !== "")
-    .map((part) => (part === "{page}" ? "counter(page)" : part === "{pages}" ? "counter(pages)" : quote(part)))
-    .join(" ");
 }
 
 export function baseFor(url: string): string {
