@@ -35,6 +35,10 @@ const PDFJS_DIR = path.resolve(path.dirname(createRequire(import.meta.url).resol
 
 /** Thumbnails per image: 6 across, 8 down, so one image stays easy to open and scroll. */
 export const PER_IMAGE = 48;
+/** CSS pixels per PDF point, for every page of a sheet: an A4 page is 202 x 286 px. */
+const SCALE = 0.34;
+/** Sheets of at most this many pages are drawn at twice the scale. */
+const FEW_PAGES = 3;
 /** Wide enough for 6 A4 or Letter pages across (sheet.html's grid). */
 const VIEWPORT_WIDTH = 1320;
 
@@ -177,7 +181,7 @@ async function drawAll(groups: Awaited<ReturnType<typeof sheetsToDraw>>["groups"
 type ProofWindow = {
   proofOpen(urls: string[]): Promise<number[]>;
   proofClose(): Promise<void>;
-  proofDraw(spec: { title: string; sub: string; thumbs: { doc: number; page: number; pages: number; label: string; limit?: number }[] }): Promise<{ x: number; y: number; width: number; height: number; blank: boolean }[]>;
+  proofDraw(spec: { title: string; sub: string; scale: number; thumbs: { doc: number; page: number; pages: number; label: string; limit?: number }[] }): Promise<{ x: number; y: number; width: number; height: number; blank: boolean }[]>;
 };
 
 async function drawSheet(page: Page, group: { locale: string; kind: PdfJob["variant"]; paper: Paper; pdfs: string[] }, staging: string): Promise<ProofSheet> {
@@ -187,8 +191,12 @@ async function drawSheet(page: Page, group: { locale: string; kind: PdfJob["vari
   const all = pdfs.flatMap((pdf, doc) =>
     Array.from({ length: counts[doc]! }, (_, n) => ({ doc, page: n + 1, pages: counts[doc]!, label: path.basename(pdf), ...(limit === undefined ? {} : { limit }) })),
   );
+  // Images of even size: 50 pages make two of 25, not one of 48 and one of 2.
+  const per = Math.ceil(all.length / Math.ceil(all.length / PER_IMAGE));
   const chunks: (typeof all)[] = [];
-  for (let i = 0; i < all.length; i += PER_IMAGE) chunks.push(all.slice(i, i + PER_IMAGE));
+  for (let i = 0; i < all.length; i += per) chunks.push(all.slice(i, i + per));
+  // A sheet of a few pages (a poster, a wallet card) is drawn twice as large: there is room, and it is read closely.
+  const scale = all.length <= FEW_PAGES ? 2 * SCALE : SCALE;
   const name = `${kind === BOOKLET ? "booklet" : kind}-${paper}`;
   await mkdir(path.join(staging, locale), { recursive: true });
   const images: ProofImage[] = [];
@@ -199,6 +207,7 @@ async function drawSheet(page: Page, group: { locale: string; kind: PdfJob["vari
       title: `${locale} · ${kind === BOOKLET ? "booklet" : kind} · ${paper === "a4" ? "A4" : "Letter"}`,
       sub: `${pdfs.length} PDF${pdfs.length === 1 ? "" : "s"}, ${pages} page${pages === 1 ? "" : "s"}${limit ? `, at most ${limit} page${limit === 1 ? "" : "s"} each` : ""}${part}`,
       thumbs,
+      scale,
     };
     const boxes = await page.evaluate((s) => (window as unknown as ProofWindow).proofDraw(s), spec);
     const size = await page.$eval("#sheet", (el) => ({ width: Math.ceil(el.getBoundingClientRect().width), height: Math.ceil(el.getBoundingClientRect().height) }));

@@ -1,14 +1,13 @@
 // Draws one contact sheet image: every page asked for, as a small canvas
 // drawn by pdf.js (Mozilla's PDF reader, the same one the tests read PDFs
 // with), at one scale for all pages, so A4, Letter and landscape pages keep
-// their true shapes and sizes side by side. scripts/cli/proof.ts calls the
+// their true shapes and sizes side by side (the scale, CSS pixels per PDF
+// point, is the command's). scripts/cli/proof.ts calls the
 // three functions below through Puppeteer and screenshots #sheet.
 import { getDocument, GlobalWorkerOptions } from "/pdfjs/build/pdf.mjs";
 
 GlobalWorkerOptions.workerSrc = "/pdfjs/build/pdf.worker.mjs";
 
-/** CSS pixels per PDF point: an A4 page is 202 x 286 px. */
-const SCALE = 0.34;
 /** Backing pixels per CSS pixel: drawn finer, then shrunk, so small type stays smooth. */
 const DETAIL = 2;
 
@@ -42,11 +41,12 @@ function text(tag, className, value) {
 }
 
 /**
- * Draws `thumbs` ({ doc, page, pages, label, limit }) under a heading and
+ * Draws `thumbs` ({ doc, page, pages, label, limit }) under a heading, at
+ * `scale` CSS pixels per PDF point, and
  * returns each thumbnail's canvas box in whole CSS pixels from #sheet's
  * top left corner, and whether it came out blank.
  */
-window.proofDraw = async ({ title, sub, thumbs }) => {
+window.proofDraw = async ({ title, sub, scale, thumbs }) => {
   const sheet = document.getElementById("sheet");
   sheet.replaceChildren(text("h1", "", title), text("p", "sub", sub));
   const grid = document.createElement("div");
@@ -55,7 +55,7 @@ window.proofDraw = async ({ title, sub, thumbs }) => {
   const drawn = [];
   for (const thumb of thumbs) {
     const page = await docs[thumb.doc].getPage(thumb.page);
-    const size = page.getViewport({ scale: SCALE });
+    const size = page.getViewport({ scale });
     const width = Math.round(size.width);
     const height = Math.round(size.height);
     const canvas = document.createElement("canvas");
@@ -63,7 +63,7 @@ window.proofDraw = async ({ title, sub, thumbs }) => {
     canvas.height = height * DETAIL;
     canvas.style.width = `${width}px`;
     canvas.style.height = `${height}px`;
-    const viewport = page.getViewport({ scale: (SCALE * DETAIL * width) / size.width });
+    const viewport = page.getViewport({ scale: (scale * DETAIL * width) / size.width });
     await page.render({ canvas, viewport, background: "#ffffff" }).promise;
     page.cleanup();
     const blank = isBlank(canvas);
