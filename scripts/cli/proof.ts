@@ -13,7 +13,7 @@
 // hands out only pdf.js, that page and the built PDFs. pdf.js is an ES
 // module with a worker, which Chromium will not load from file:// pages.
 import { createReadStream } from "node:fs";
-import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { cp, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
@@ -40,7 +40,7 @@ const SCALE = 0.34;
 /** Sheets of at most this many pages are drawn at twice the scale. */
 const FEW_PAGES = 3;
 /** Wide enough for 6 A4 or Letter pages across (sheet.html's grid). */
-const VIEWPORT_WIDTH = 1320;
+const VIEWPORT_WIDTH = 1372;
 
 export interface ProofOptions {
   root: string;
@@ -136,20 +136,44 @@ export async function proof(options: ProofOptions): Promise<ProofResult> {
     if (missing.length) report.line(`${missing.length} of ${model.pdfs.length} handouts are not built (listed on the index page); proofing the ${model.pdfs.length - missing.length} that are.`);
     const staging = path.join(outDir, ".proof-new");
     await rm(staging, { recursive: true, force: true });
-    const sheets = await drawAll(groups, outDir, staging, report);
-    await writeFile(path.join(staging, "index.html"), indexPage(kit.config.title, sheets, missing));
-    await writeFile(path.join(staging, "proof.json"), JSON.stringify({ sheets, missing }, null, 1));
-    // The new proof replaces the old one whole: never a mix of two builds' sheets.
+    const drawn = await drawAll(groups, outDir, staging, report);
     const dir = path.join(outDir, "proof");
+    const kept = options.locales ? await keepOthers(dir, staging, new Set(options.locales)) : { sheets: [], missing: [] };
+    const order = kit.locales.map((l) => l.code);
+    const sheets = [...kept.sheets, ...drawn].sort((a, b) => order.indexOf(a.locale) - order.indexOf(b.locale));
+    const all = [...kept.missing, ...missing];
+    await writeFile(path.join(staging, "index.html"), indexPage(kit.config.title, sheets, all));
+    await writeFile(path.join(staging, "proof.json"), JSON.stringify({ sheets, missing: all } satisfies Manifest, null, 1));
+    // The new proof replaces the old one whole, so no sheet of a locale just proofed is left from before.
     await rm(dir, { recursive: true, force: true });
     await rename(staging, dir);
     const images = sheets.reduce((n, s) => n + s.images.length, 0);
     const pages = sheets.reduce((n, s) => n + s.pages, 0);
     report.line(`Wrote ${sheets.length} proof sheets (${images} images, ${pages} pages) in ${seconds(Date.now() - started)}: open ${where}/proof/index.html`);
-    return { dir, index: path.join(dir, "index.html"), sheets, missing };
+    return { dir, index: path.join(dir, "index.html"), sheets, missing: all };
   } finally {
     await lock.release();
   }
+}
+
+type Manifest = Pick<ProofResult, "sheets" | "missing">;
+
+/**
+ * A proof of some locales keeps the last proof's sheets of the others (as a
+ * one-locale build keeps their pages): copied into the new proof, and
+ * listed in its index and proof.json.
+ */
+async function keepOthers(dir: string, staging: string, proofed: ReadonlySet<string>): Promise<Manifest> {
+  let last: Manifest | undefined;
+  try {
+    last = JSON.parse(await readFile(path.join(dir, "proof.json"), "utf8")) as Manifest;
+  } catch {
+    return { sheets: [], missing: [] }; // no earlier proof, or one from before proof.json: nothing to keep
+  }
+  const sheets = last.sheets.filter((s) => !proofed.has(s.locale));
+  for (const locale of new Set(sheets.map((s) => s.locale))) await cp(path.join(dir, locale), path.join(staging, locale), { recursive: true });
+  // A missing PDF's path is pdf/<locale>/<name>.pdf.
+  return { sheets, missing: last.missing.filter((m) => !proofed.has(m.split("/")[1] ?? "")) };
 }
 
 /** One browser tab draws every sheet in turn; each image is a screenshot of the page's #sheet. */
