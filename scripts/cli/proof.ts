@@ -147,9 +147,10 @@ export async function proof(options: ProofOptions): Promise<ProofResult> {
     // The new proof replaces the old one whole, so no sheet of a locale just proofed is left from before.
     await rm(dir, { recursive: true, force: true });
     await rename(staging, dir);
-    const images = sheets.reduce((n, s) => n + s.images.length, 0);
-    const pages = sheets.reduce((n, s) => n + s.pages, 0);
-    report.line(`Wrote ${sheets.length} proof sheets (${images} images, ${pages} pages) in ${seconds(Date.now() - started)}: open ${where}/proof/index.html`);
+    const images = drawn.reduce((n, s) => n + s.images.length, 0);
+    const pages = drawn.reduce((n, s) => n + s.pages, 0);
+    const others = kept.sheets.length ? ` (and kept the last proof's ${kept.sheets.length} of other locales)` : "";
+    report.line(`Wrote ${drawn.length} proof sheets (${images} images, ${pages} pages) in ${seconds(Date.now() - started)}${others}: open ${where}/proof/index.html`);
     return { dir, index: path.join(dir, "index.html"), sheets, missing: all };
   } finally {
     await lock.release();
