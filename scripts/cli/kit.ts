@@ -1,5 +1,5 @@
 // The `kit` command line (build, check, status, new-locale, screenshots,
-// bench: see USAGE). Bad input prints the problems and exits 1, never a
+// proof, bench: see USAGE). Bad input prints the problems and exits 1, never a
 // stack trace.
 import { stat } from "node:fs/promises";
 import path from "node:path";
@@ -13,6 +13,7 @@ import { newLocale } from "./new-locale.ts";
 import { BrowserMissingError, BusyError, EXIT, formatProblems, KitError, PrintError, UsageError, type Problem } from "../core/problems.ts";
 import { CONFIG_FILE, listLocales } from "../pipeline/load.ts";
 import { formatStatus, kitStatus, strictProblems } from "./status.ts";
+import { proof } from "./proof.ts";
 import { screenshots } from "./screenshots.ts";
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -41,6 +42,9 @@ Commands:
             write a translated XLIFF or PO file back into the locale's
             lessons, strings.json and region texts; refuses, naming file and
             segment, anything that would lose a block, reference or placeholder
+  proof     contact sheets of the last build's PDFs: every page, small, one
+            PNG per locale, handout and paper, into output/proof/ (open
+            output/proof/index.html); run kit build first
   bench     time cold, no-op and one-lesson builds against the browser's own
             print time, and a kit ten times larger; writes output/bench.json
 
@@ -61,7 +65,7 @@ Exit codes: 0 done, 1 a kit file is wrong, 2 the command line is wrong,
 on the same output folder, 10 anything else.
 `;
 
-const COMMANDS = ["build", "check", "status", "new-locale", "export", "import", "screenshots", "bench", "help"] as const;
+const COMMANDS = ["build", "check", "status", "new-locale", "export", "import", "screenshots", "proof", "bench", "help"] as const;
 
 function parseCommandLine(argv: string[]) {
   try {
@@ -132,6 +136,9 @@ async function main(argv: string[]): Promise<number> {
       console.log(`Wrote ${files.length} screenshots to ${path.relative(process.cwd(), path.dirname(files[0] ?? "."))}`);
       return 0;
     }
+    case "proof":
+      await proof({ root, outDir: values.out, locales: values.locale });
+      return 0;
     case "bench":
       await bench(root, values.locale);
       return 0;
