@@ -161,7 +161,7 @@ describe("kit review", () => {
   }, 60_000);
 
   it("refuses bad command lines with exit 2, and a lesson that is not a translation with exit 1 naming its file", async () => {
-    for (const args of [
+    const bad = [
       ["review", "zz-ZZ"],
       ["review", "en-XX"],
       ["review", "xx-XX", "no-such-lesson"],
@@ -169,19 +169,21 @@ describe("kit review", () => {
       ["status", "--diff"],
       ["status", "xx-XX", "--diff", "no-such-lesson"],
       ["build", "--sign", "Ana Lee"],
-    ]) {
-      const done = await kit([...args, "--root", root]);
-      expect(done.code, args.join(" ")).toBe(2);
-      expect(done.stderr, args.join(" ")).toMatch(/^kit: /);
+    ];
+    // At once: each is a process that mostly waits on its own start-up.
+    const runs = await Promise.all(bad.map((args) => kit([...args, "--root", root])));
+    runs.forEach((done, i) => {
+      expect(done.code, bad[i]!.join(" ")).toBe(2);
+      expect(done.stderr, bad[i]!.join(" ")).toMatch(/^kit: /);
       expect(done.stderr).not.toMatch(/\n\s+at /);
-    }
+    });
     const kitRoot = await translatedKit();
     const text = await readFile(path.join(kitRoot, TARGET), "utf8");
     await writeFile(path.join(kitRoot, TARGET), text.replace(/# Checked[^]*?\n---\n/, "---\n"));
     const out = await tempDir();
-    for (const args of [["review", "xx-XX", ID, "--out", out], ["review", "xx-XX", ID, "--sign", "Ana Lee"]]) {
-      const done = await kit([...args, "--root", kitRoot]);
-      expect(done.code, args.join(" ")).toBe(1);
+    const refused = await Promise.all([["review", "xx-XX", ID, "--out", out], ["review", "xx-XX", ID, "--sign", "Ana Lee"]].map((args) => kit([...args, "--root", kitRoot])));
+    for (const done of refused) {
+      expect(done.code).toBe(1);
       expect(done.stderr).toContain(`${TARGET}: translation: is not a translation`);
     }
     expect(existsSync(path.join(out, `${ID}.pdf`))).toBe(false);
