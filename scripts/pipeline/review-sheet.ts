@@ -70,18 +70,19 @@ function label(block: RowBlock): { label: string; cls: string } {
 
 /** Rows grouped by their top-level block, as the template lays them out. */
 function groups(rows: ReviewRow[], source: Locale, target: Locale) {
-  const out: { label: string; cls: string; rows: object[] }[] = [];
+  const out: { label: string; cls: string; prints?: string; rows: object[] }[] = [];
   let last: string | undefined;
   const html = (locale: Locale) => (text: string) => segmentHtml(text, printsIn(locale));
   for (const row of rows) {
-    if (row.block.id !== last) out.push({ ...label(row.block), rows: [] });
-    last = row.block.id;
     const lines = row.block.name === "helplines" ? linesFor(row.block.args, { lines: target.lines, roles: target.region.roles, defaultLines: target.region.meta.default }) : [];
-    const textlessHtml = row.textless
-      ? row.block.name === "helplines"
-        ? `Prints these help lines of region ${escapeHtml(target.region.meta.region)}: ${lines.map((id) => escapeHtml(printsIn(target)(id) ?? id)).join("; ") || "none"}`
-        : `::: ${escapeHtml(row.block.name)} (no text of its own)`
-      : undefined;
+    const printed = `prints these help lines of region ${target.region.meta.region}: ${lines.map((id) => printsIn(target)(id) ?? id).join("; ") || "none"}`;
+    if (row.block.id !== last) {
+      const head = label(row.block);
+      // A help-lines box with text of its own says in its label which lines it prints.
+      out.push({ ...head, prints: row.block.name === "helplines" && !row.textless ? printed : undefined, rows: [] });
+    }
+    last = row.block.id;
+    const textlessHtml = row.textless ? (row.block.name === "helplines" ? escapeHtml(printed.replace(/^p/, "P")) : `::: ${escapeHtml(row.block.name)} (no text of its own)`) : undefined;
     out.at(-1)!.rows.push({
       id: row.id,
       targetId: row.targetId,
