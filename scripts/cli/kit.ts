@@ -1,5 +1,5 @@
-// The `kit` command line (build, check, status, new-locale, screenshots,
-// proof, bench: see USAGE). Bad input prints the problems and exits 1, never a
+// The `kit` command line (build, check, status, new-locale, export, import,
+// review, screenshots, proof, bench: see USAGE). Bad input prints the problems and exits 1, never a
 // stack trace.
 import { stat } from "node:fs/promises";
 import path from "node:path";
@@ -12,8 +12,11 @@ import { build, loadValidKit } from "../pipeline/build.ts";
 import { newLocale } from "./new-locale.ts";
 import { BrowserMissingError, BusyError, EXIT, formatProblems, KitError, PrintError, UsageError, type Problem } from "../core/problems.ts";
 import { CONFIG_FILE, listLocales } from "../pipeline/load.ts";
+import { consoleReporter } from "../pipeline/report.ts";
 import { formatStatus, kitStatus, strictProblems } from "./status.ts";
 import { proof } from "./proof.ts";
+import { reviewSheets, signReview } from "./review.ts";
+import { sourceDiffs } from "./source-diff.ts";
 import { screenshots } from "./screenshots.ts";
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -28,7 +31,18 @@ Commands:
             translations, on help lines still to fill in and on warnings,
             such as another region's local words in a lesson)
   status    per locale: translated, draft, reviewed, missing, out of date;
+            who reviewed what, when, and whether the source changed since;
             per region: help lines and how sure we are of each
+  status <locale> --diff [lesson]
+            for each out-of-date translation, what changed in its source
+            since the version it was made from (found in git history)
+  review <locale> [lesson] [--out DIR|FILE.pdf]
+            review sheets to print: the source beside its translation, row
+            by row, with a sign-off box; one PDF per lesson
+            (default: output/review/<locale>/<lesson>.pdf)
+  review <locale> <lesson> --sign "Name"
+            record a fluent reader's sign-off: status: reviewed, the
+            reviewer, today's date and the source hash reviewed
   new-locale <locale> --from <locale> --region <CC>
             start a kit for another language or country
   screenshots [lesson-id]
@@ -51,9 +65,12 @@ Commands:
 Options:
   --locale <code>    only this locale (repeat for more), e.g. --locale en-MY
   --base-url <url>   the site's public address, for links printed on handouts
-  --out <dir>        write to this folder instead of output/ (export: the file to write)
+  --out <dir>        write to this folder instead of output/ (export: the file to write;
+                     review: the folder for the sheets, or one lesson's .pdf)
   --format <f>       with export: xliff (XLIFF 2.0, the default) or po (gettext)
   --strict           with check: translations complete and current
+  --sign <name>      with review and one lesson: mark it reviewed by <name>
+  --diff             with status and a locale: what changed in out-of-date sources
   --root <dir>       the folder with kit.config.yaml, lessons/ and regions/ (default: this project)
   --concurrency <n>  handouts printed at once (default: the machine's cores)
   --site-only        with build: the website without a browser; handouts from
@@ -65,7 +82,7 @@ Exit codes: 0 done, 1 a kit file is wrong, 2 the command line is wrong,
 on the same output folder, 10 anything else.
 `;
 
-const COMMANDS = ["build", "check", "status", "new-locale", "export", "import", "screenshots", "proof", "bench", "help"] as const;
+const COMMANDS = ["build", "check", "status", "new-locale", "export", "import", "review", "screenshots", "proof", "bench", "help"] as const;
 
 function parseCommandLine(argv: string[]) {
   try {
@@ -84,6 +101,8 @@ function parseCommandLine(argv: string[]) {
         root: { type: "string" },
         concurrency: { type: "string" },
         "site-only": { type: "boolean" },
+        sign: { type: "string" },
+        diff: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -105,7 +124,9 @@ async function checkCommandLine(command: string | undefined, values: ReturnType<
   for (const code of values.locale ?? []) {
     if (!known.includes(code)) throw new UsageError(`--locale ${code}: no such locale, expected one of ${known.join(", ")}`);
   }
-  if (values.out !== undefined && command !== "export" && (await stat(values.out).then((s) => !s.isDirectory(), () => false))) {
+  if (values.sign !== undefined && command !== "review") throw new UsageError("--sign goes with kit review <locale> <lesson>");
+  if (values.diff && command !== "status") throw new UsageError("--diff goes with kit status <locale>");
+  if (values.out !== undefined && command !== "export" && !(command === "review" && values.out.endsWith(".pdf")) && (await stat(values.out).then((s) => !s.isDirectory(), () => false))) {
     throw new UsageError(`--out ${values.out}: is a file, expected a folder (it is made if missing)`);
   }
   if (values.concurrency !== undefined && !/^[1-9]\d*$/.test(values.concurrency)) {
@@ -157,8 +178,26 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "status":
+      if (values.diff) {
+        console.log(await sourceDiffs(await loadValidKit(root), positionals[1], positionals[2]));
+        return 0;
+      }
+      if (positionals[1]) throw new UsageError(`kit status takes a locale only with --diff (to choose locales, use --locale ${positionals[1]})`);
       console.log(formatStatus(kitStatus(await loadValidKit(root, common))));
       return 0;
+    case "review": {
+      const kit = await loadValidKit(root);
+      if (values.sign !== undefined) {
+        const signed = await signReview(kit, positionals[1], positionals[2], values.sign);
+        console.log(`Marked ${signed.file} reviewed by ${values.sign.trim()} on ${signed.date}, against source hash ${signed.hash}.`);
+        return 0;
+      }
+      const done = await reviewSheets(kit, { code: positionals[1], lesson: positionals[2], out: values.out, reporter: consoleReporter() });
+      if (done.skipped.length) console.log(`Skipped (not translated yet, or shown from the source): ${done.skipped.join(", ")}`);
+      const where = path.relative(process.cwd(), path.dirname(done.files[0]!)) || ".";
+      console.log(`Wrote ${done.files.length} review sheet${done.files.length === 1 ? "" : "s"} to ${where}: print, read with a pen, sign, then record it with kit review <locale> <lesson> --sign "Name".`);
+      return 0;
+    }
     case "export": {
       const code = positionals[1];
       if (!code) throw new UsageError("kit export needs a locale, e.g. npm run kit -- export ms-MY --format po");
