@@ -1,10 +1,11 @@
 // The `kit` command line (build, check, status, new-locale, export, import,
-// review, screenshots, proof, bench: see USAGE). Bad input prints the problems and exits 1, never a
-// stack trace.
+// review, assemble, locales, screenshots, proof, bench: see USAGE). Bad
+// input prints the problems and exits 1, never a stack trace.
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { assemble } from "../pipeline/assemble.ts";
 import { bench } from "./bench.ts";
 import { exportTranslations, type Format } from "./export.ts";
 import { importTranslations } from "./import.ts";
@@ -56,6 +57,12 @@ Commands:
             write a translated XLIFF or PO file back into the locale's
             lessons, strings.json and region texts; refuses, naming file and
             segment, anything that would lose a block, reference or placeholder
+  assemble <part>... --out <dir> [--base-url <url>]
+            join builds of some locales each (kit build --locale X --out
+            parts/X, one per CI machine) into one output, the same file for
+            file as one build of the whole kit; refuses parts of another kit
+            version, base URL or date, a locale built twice or one missing
+  locales   the kit's locales, one a line (--json: a JSON array, for a CI matrix)
   proof     contact sheets of the last build's PDFs: every page, small, one
             PNG per locale, handout and paper, into output/proof/ (open
             output/proof/index.html); run kit build first
@@ -71,6 +78,7 @@ Options:
   --strict           with check: translations complete and current
   --sign <name>      with review and one lesson: mark it reviewed by <name>
   --diff             with status and a locale: what changed in out-of-date sources
+  --json             with locales: print a JSON array
   --root <dir>       the folder with kit.config.yaml, lessons/ and regions/ (default: this project)
   --concurrency <n>  handouts printed at once (default: the machine's cores)
   --site-only        with build: the website without a browser; handouts from
@@ -82,7 +90,7 @@ Exit codes: 0 done, 1 a kit file is wrong, 2 the command line is wrong,
 on the same output folder, 10 anything else.
 `;
 
-const COMMANDS = ["build", "check", "status", "new-locale", "export", "import", "review", "screenshots", "proof", "bench", "help"] as const;
+const COMMANDS = ["build", "check", "status", "new-locale", "export", "import", "review", "assemble", "locales", "screenshots", "proof", "bench", "help"] as const;
 
 function parseCommandLine(argv: string[]) {
   try {
@@ -103,6 +111,7 @@ function parseCommandLine(argv: string[]) {
         "site-only": { type: "boolean" },
         sign: { type: "string" },
         diff: { type: "boolean" },
+        json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -112,8 +121,19 @@ function parseCommandLine(argv: string[]) {
   }
 }
 
+/** `kit assemble`: the part folders exist, and the output is none of them (it would be replaced while read). */
+async function checkAssembleLine(parts: string[], values: ReturnType<typeof parseCommandLine>["values"]): Promise<void> {
+  if (!parts.length || values.out === undefined) throw new UsageError("kit assemble needs part folders and --out, e.g. npm run kit -- assemble parts/* --out output");
+  const out = path.resolve(values.out);
+  for (const part of parts) {
+    if (!(await stat(part).then((s) => s.isDirectory(), () => false))) throw new UsageError(`${part}: no such folder (a part is the --out folder of a kit build --locale)`);
+    const dir = path.resolve(part);
+    if (out === dir || out.startsWith(`${dir}${path.sep}`) || dir.startsWith(`${out}${path.sep}`)) throw new UsageError(`--out ${values.out}: overlaps the part ${part}; write the joined output to a folder of its own`);
+  }
+}
+
 /** The command line's own mistakes, found before anything is read or written (exit 2). */
-async function checkCommandLine(command: string | undefined, values: ReturnType<typeof parseCommandLine>["values"], root: string): Promise<void> {
+async function checkCommandLine(command: string | undefined, positionals: string[], values: ReturnType<typeof parseCommandLine>["values"], root: string): Promise<void> {
   if (command !== undefined && !(COMMANDS as readonly string[]).includes(command)) {
     throw new UsageError(`unknown command "${command}", expected one of ${COMMANDS.join(", ")}`);
   }
@@ -126,6 +146,7 @@ async function checkCommandLine(command: string | undefined, values: ReturnType<
   }
   if (values.sign !== undefined && command !== "review") throw new UsageError("--sign goes with kit review <locale> <lesson>");
   if (values.diff && command !== "status") throw new UsageError("--diff goes with kit status <locale>");
+  if (command === "assemble") await checkAssembleLine(positionals.slice(1), values);
   if (values.out !== undefined && command !== "export" && !(command === "review" && values.out.endsWith(".pdf")) && (await stat(values.out).then((s) => !s.isDirectory(), () => false))) {
     throw new UsageError(`--out ${values.out}: is a file, expected a folder (it is made if missing)`);
   }
@@ -145,13 +166,21 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   const root = path.resolve(values.root ?? PROJECT_ROOT);
-  await checkCommandLine(command, values, root);
+  await checkCommandLine(command, positionals, values, root);
   const common = { locales: values.locale, baseUrl: values["base-url"] };
   const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
   switch (command) {
     case "build":
       await build({ ...common, root, outDir: values.out, concurrency, siteOnly: values["site-only"] });
       return 0;
+    case "assemble":
+      await assemble(positionals.slice(1), values.out!, { baseUrl: values["base-url"] });
+      return 0;
+    case "locales": {
+      const codes = await listLocales(root);
+      console.log(values.json ? JSON.stringify(codes) : codes.join("\n"));
+      return 0;
+    }
     case "screenshots": {
       const files = await screenshots(root, values.locale?.[0] ?? "en-MY", positionals[1] ?? "11-13-someone-threatens-you");
       console.log(`Wrote ${files.length} screenshots to ${path.relative(process.cwd(), path.dirname(files[0] ?? "."))}`);

@@ -7,6 +7,7 @@ import path from "node:path";
 import { fault } from "../system/faults.ts";
 import { lockOutput, type HeldLock } from "../system/lock.ts";
 import { browserId, launchBrowser, type RunningBrowser } from "../system/browser.ts";
+import { clearRecord, kitVersion, writeRecord } from "./assemble.ts";
 import { pruneZipCache, writeBundles } from "./bundle.ts";
 import { runContentChecks } from "./check.ts";
 import { loadKit } from "./load.ts";
@@ -120,7 +121,7 @@ async function buildLocked(options: KitBuildOptions, outDir: string, lock: HeldL
   // The model always covers every locale, so a one-locale build still
   // links to every other one (switcher, hreflang); only its own pages are made.
   const date = buildDate();
-  const model: SiteModel = await buildModel(kit, { ...options, date });
+  const [model, version] = await Promise.all([buildModel(kit, { ...options, date }), kitVersion(options.root)]);
   const wanted = (locale: string) => !options.locales || options.locales.includes(locale);
   const locales = kit.locales.map((l) => l.code).filter(wanted);
   const lap = stopwatch();
@@ -146,21 +147,26 @@ async function buildLocked(options: KitBuildOptions, outDir: string, lock: HeldL
       await buildSearchIndexes(path.join(staging, "site"), locales);
     }
     timings.pdf = lap();
-    if (options.locales) {
-      await carryOver(outDir, staging, (l) => !wanted(l), kit.locales.map((l) => l.code), kit.config.defaultLocale);
-      fault("build:carried");
-    }
+    // Files of other locales this output keeps from earlier builds; none in a folder of one locale's own (a CI part).
+    const carried = options.locales ? await carryOver(outDir, staging, (l) => !wanted(l), kit.locales.map((l) => l.code), kit.config.defaultLocale) : 0;
+    if (options.locales) fault("build:carried");
     await linkPdfsIntoSite(staging);
     fault("build:linked");
     const zipCache = path.join(outDir, ".cache", "zip");
     const bundles = await writeBundles(path.join(staging, "site"), path.join(staging, "kits"), locales, { title: kit.config.title, date, baseUrl: options.baseUrl, cacheDir: zipCache });
     fault("build:bundled");
     lock.check();
+    await clearRecord(outDir);
     await publish(staging, outDir);
     fault("build:published");
-    if (!options.siteOnly) await recordPublished(outDir, pdfs, await browserId());
-    // Prune only after a whole-kit build: a one-locale build uses only part of the cache.
-    if (!options.locales && !options.siteOnly) {
+    const browser = options.siteOnly ? null : await browserId();
+    if (browser !== null) await recordPublished(outDir, pdfs, browser);
+    // What `kit assemble` checks before joining this output with others.
+    const allLocales = kit.locales.map((l) => l.code);
+    await writeRecord(outDir, { kit: version, locales, allLocales, defaultLocale: kit.config.defaultLocale, baseUrl: options.baseUrl ?? null, date: date.toISOString(), siteOnly: !!options.siteOnly, browser });
+    // Prune only when this output holds nothing but what this build made: a
+    // one-locale build beside other locales' files uses only part of the cache.
+    if (!carried && !options.siteOnly) {
       await pruneCache(path.join(outDir, ".cache", "pdf"), pdfs.used);
       await pruneZipCache(zipCache, bundles.used);
     }
