@@ -291,8 +291,13 @@ export interface SiteModel {
   pdfs: PdfJob[];
 }
 
-/** Contents lines per page (band headings and sections alike), so the contents' length is known before printing. */
-export const CONTENTS_PER_PAGE = 28;
+/**
+ * Contents lines per page (band headings and sections alike), so the
+ * contents' length is known before printing. 32 lines of 6.5 mm (print.css)
+ * take 208 mm, inside Letter's content box with the heading: the default
+ * kit's ~60 lines fill two pages, where 28 left a page of four lines.
+ */
+export const CONTENTS_PER_PAGE = 32;
 /**
  * Handouts per booklet part. Chromium needs about 1 MB a page to print, so
  * a booklet is printed in parts of this many handouts (about 150 pages)
