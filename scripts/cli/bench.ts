@@ -1,6 +1,7 @@
 // `kit bench`: how fast the build is, measured, not guessed. Every figure
 // is a ratio against a baseline measured in the same run on the same
 // machine, because absolute seconds on a shared 2-core machine are noise.
+import { measureEditToReload } from "./dev-bench.ts";
 import { readFileSync, readdirSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -185,7 +186,9 @@ export async function bench(projectRoot: string, locales?: string[]): Promise<Re
     scale10_pdf_phase_s: s(big.value.timings.pdf),
     scale10_pdf_ratio: Math.round((big.value.timings.pdf / cold.value.timings.pdf) * 100) / 100,
     scale10_peak_rss_mb: Math.round(big.peakMb),
+    dev_edit_to_reload_s: await measureEditToReload(projectRoot, codes),
   };
+  log(`  kit dev, lesson save to page reload: ${figures.dev_edit_to_reload_s} s`);
   const file = path.join(projectRoot, "output", "bench.json");
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, `${JSON.stringify(figures, null, 2)}\n`);
@@ -195,6 +198,7 @@ export async function bench(projectRoot: string, locales?: string[]): Promise<Re
     noop_ratio: "≤ 0.10",
     scale10_pdf_ratio: "≤ 10.5",
     scale10_peak_rss_mb: "< 1536",
+    dev_edit_to_reload_s: "≤ 1",
   };
   log("\n| figure | value | target |\n|---|---|---|");
   for (const [key, value] of Object.entries(figures)) log(`| ${key} | ${value} | ${targets[key] ?? ""} |`);

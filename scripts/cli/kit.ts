@@ -6,6 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { bench } from "./bench.ts";
+import { dev } from "./dev.ts";
 import { exportTranslations, type Format } from "./export.ts";
 import { importTranslations } from "./import.ts";
 import { build, loadValidKit } from "../pipeline/build.ts";
@@ -41,6 +42,13 @@ Commands:
             write a translated XLIFF or PO file back into the locale's
             lessons, strings.json and region texts; refuses, naming file and
             segment, anything that would lose a block, reference or placeholder
+  dev [--port N]
+            a live preview of the site on http://127.0.0.1:N/ (default 4173,
+            0 picks a free port): saving a lesson, strings, a region file,
+            a template or a stylesheet redraws the pages it touches and
+            reloads the open page; a lesson's PDFs are printed again in the
+            background; mistakes show in the terminal and on the page.
+            Builds into a temporary folder, never output/; Ctrl-C stops it
   bench     time cold, no-op and one-lesson builds against the browser's own
             print time, and a kit ten times larger; writes output/bench.json
 
@@ -52,6 +60,7 @@ Options:
   --strict           with check: translations complete and current
   --root <dir>       the folder with kit.config.yaml, lessons/ and regions/ (default: this project)
   --concurrency <n>  handouts printed at once (default: the machine's cores)
+  --port <n>         with dev: the port on 127.0.0.1 (default 4173; 0: any free one)
   --site-only        with build: the website without a browser; handouts from
                      the last full build stay when current, the rest are marked
                      "not built yet" and left out
@@ -61,7 +70,7 @@ Exit codes: 0 done, 1 a kit file is wrong, 2 the command line is wrong,
 on the same output folder, 10 anything else.
 `;
 
-const COMMANDS = ["build", "check", "status", "new-locale", "export", "import", "screenshots", "bench", "help"] as const;
+const COMMANDS = ["build", "check", "status", "new-locale", "export", "import", "screenshots", "dev", "bench", "help"] as const;
 
 function parseCommandLine(argv: string[]) {
   try {
@@ -80,6 +89,7 @@ function parseCommandLine(argv: string[]) {
         root: { type: "string" },
         concurrency: { type: "string" },
         "site-only": { type: "boolean" },
+        port: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -107,6 +117,9 @@ async function checkCommandLine(command: string | undefined, values: ReturnType<
   if (values.concurrency !== undefined && !/^[1-9]\d*$/.test(values.concurrency)) {
     throw new UsageError(`--concurrency ${values.concurrency}: expected a whole number of tabs, 1 or more`);
   }
+  if (values.port !== undefined && (!/^\d+$/.test(values.port) || Number(values.port) > 65535)) {
+    throw new UsageError(`--port ${values.port}: expected a port number from 0 to 65535`);
+  }
   if (values["base-url"] !== undefined && !/^https?:\/\/[^\s]+$/.test(values["base-url"])) {
     throw new UsageError(`--base-url ${values["base-url"]}: expected an address starting with https:// or http://`);
   }
@@ -132,6 +145,9 @@ async function main(argv: string[]): Promise<number> {
       console.log(`Wrote ${files.length} screenshots to ${path.relative(process.cwd(), path.dirname(files[0] ?? "."))}`);
       return 0;
     }
+    case "dev":
+      await dev({ root, locales: values.locale, port: values.port === undefined ? undefined : Number(values.port) });
+      return 0;
     case "bench":
       await bench(root, values.locale);
       return 0;
