@@ -11,6 +11,7 @@ import { parse } from "yaml";
 import { build, type BuildResult } from "../pipeline/build.ts";
 import { CONFIG_FILE, LESSONS_DIR, REGIONS_DIR } from "../pipeline/load.ts";
 import { silentReporter } from "../pipeline/report.ts";
+import { measureEditToReload } from "./dev-bench.ts";
 
 /**
  * Memory of this process and every process it started (Chromium's too), as
@@ -271,8 +272,10 @@ export async function bench(projectRoot: string, locales?: string[]): Promise<Re
     scale10_pdf_phase_s: s(big.value.timings.pdf),
     scale10_pdf_ratio: ratio(big.value.timings.pdf, base.value.timings.pdf, 100),
     scale10_peak_rss_mb: Math.round(big.peakMb),
+    dev_edit_to_reload_s: await measureEditToReload(projectRoot, codes),
   };
   const timings = { cold: phases(cold.value), scale10_base: phases(base.value), scale10: phases(big.value) };
+  log(`  kit dev, lesson save to page reload: ${figures.dev_edit_to_reload_s} s`);
   const file = path.join(projectRoot, "output", "bench.json");
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, `${JSON.stringify({ ...figures, timings, load_after: os.loadavg()[0] }, null, 2)}\n`);
@@ -284,6 +287,7 @@ export async function bench(projectRoot: string, locales?: string[]): Promise<Re
     one_lesson_unexpected: "0",
     scale10_pdf_ratio: "≤ 10.5",
     scale10_peak_rss_mb: "< 1536",
+    dev_edit_to_reload_s: "≤ 1",
   };
   log("\n| figure | value | target |\n|---|---|---|");
   for (const [key, value] of Object.entries(figures)) log(`| ${key} | ${value} | ${targets[key] ?? ""} |`);

@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { assemble } from "../pipeline/assemble.ts";
 import { bench } from "./bench.ts";
+import { dev } from "./dev.ts";
 import { exportTranslations, type Format } from "./export.ts";
 import { importTranslations } from "./import.ts";
 import { build, loadValidKit } from "../pipeline/build.ts";
@@ -66,6 +67,13 @@ Commands:
   proof     contact sheets of the last build's PDFs: every page, small, one
             PNG per locale, handout and paper, into output/proof/ (open
             output/proof/index.html); run kit build first
+  dev [--port N]
+            a live preview of the site on http://127.0.0.1:N/ (default 4173,
+            0 picks a free port): saving a lesson, strings, a region file,
+            a template or a stylesheet redraws the pages it touches and
+            reloads the open page; a lesson's PDFs are printed again in the
+            background; mistakes show in the terminal and on the page.
+            Builds into a temporary folder, never output/; Ctrl-C stops it
   bench     time cold, no-op and one-lesson builds against the browser's own
             print time, and a kit ten times larger; writes output/bench.json
 
@@ -81,6 +89,7 @@ Options:
   --json             with locales: print a JSON array
   --root <dir>       the folder with kit.config.yaml, lessons/ and regions/ (default: this project)
   --concurrency <n>  handouts printed at once (default: the machine's cores)
+  --port <n>         with dev: the port on 127.0.0.1 (default 4173; 0: any free one)
   --site-only        with build: the website without a browser; handouts from
                      the last full build stay when current, the rest are marked
                      "not built yet" and left out
@@ -90,7 +99,7 @@ Exit codes: 0 done, 1 a kit file is wrong, 2 the command line is wrong,
 on the same output folder, 10 anything else.
 `;
 
-const COMMANDS = ["build", "check", "status", "new-locale", "export", "import", "review", "assemble", "locales", "screenshots", "proof", "bench", "help"] as const;
+const COMMANDS = ["build", "check", "status", "new-locale", "export", "import", "review", "assemble", "locales", "screenshots", "proof", "dev", "bench", "help"] as const;
 
 function parseCommandLine(argv: string[]) {
   try {
@@ -112,6 +121,7 @@ function parseCommandLine(argv: string[]) {
         sign: { type: "string" },
         diff: { type: "boolean" },
         json: { type: "boolean" },
+        port: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -153,6 +163,9 @@ async function checkCommandLine(command: string | undefined, positionals: string
   if (values.concurrency !== undefined && !/^[1-9]\d*$/.test(values.concurrency)) {
     throw new UsageError(`--concurrency ${values.concurrency}: expected a whole number of tabs, 1 or more`);
   }
+  if (values.port !== undefined && (!/^\d+$/.test(values.port) || Number(values.port) > 65535)) {
+    throw new UsageError(`--port ${values.port}: expected a port number from 0 to 65535`);
+  }
   if (values["base-url"] !== undefined && !/^https?:\/\/[^\s]+$/.test(values["base-url"])) {
     throw new UsageError(`--base-url ${values["base-url"]}: expected an address starting with https:// or http://`);
   }
@@ -188,6 +201,9 @@ async function main(argv: string[]): Promise<number> {
     }
     case "proof":
       await proof({ root, outDir: values.out, locales: values.locale });
+      return 0;
+    case "dev":
+      await dev({ root, locales: values.locale, port: values.port === undefined ? undefined : Number(values.port) });
       return 0;
     case "bench":
       await bench(root, values.locale);

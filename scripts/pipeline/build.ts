@@ -232,7 +232,7 @@ async function reusePdfs(model: SiteModel, kit: Kit, staging: string, outDir: st
 }
 
 /** A link to a PDF this build does not publish would lead nowhere: the page shows a notice instead. */
-function markNotBuilt(model: SiteModel, missing: ReadonlySet<string>): void {
+export function markNotBuilt(model: SiteModel, missing: ReadonlySet<string>): void {
   // Downloads sit in several places of a page's data (a lesson's list, a
   // band's cards, the home page's booklet, the downloads page's groups).
   const visit = (value: unknown, depth: number): void => {
