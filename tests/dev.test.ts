@@ -118,6 +118,29 @@ describe("kit dev", () => {
     await page.close();
   }, 90_000);
 
+  it("answers a word typed into the preview's search box, after the index catches up", async () => {
+    const page: Page = await running.browser.newPage();
+    // The index is built in the background after start and after each save: ask again until it answers.
+    let links: string[] = [];
+    for (const started = Date.now(); !links.length && Date.now() - started < 45_000; ) {
+      await page.goto(`${url}en-XX/search.html`, { waitUntil: "load" });
+      const input = await page.waitForSelector("#search input[type=text], #search input[type=search]", { visible: true, timeout: 10_000 });
+      await input!.type("fixture", { delay: 20 });
+      links = await page
+        .waitForFunction(
+          () => {
+            const found = [...document.querySelectorAll<HTMLAnchorElement>("#search .pagefind-ui__result-link")].map((a) => a.href);
+            return found.length ? found : false;
+          },
+          { timeout: 5_000 },
+        )
+        .then((handle) => handle.jsonValue() as Promise<string[]>)
+        .catch(() => []);
+    }
+    expect(links.some((href) => href.startsWith(`${url}en-XX/lessons/11-13-fixture-lesson.html`))).toBe(true);
+    await page.close();
+  }, 60_000);
+
   it("stops on Ctrl-C with exit 0 and no browser left, and never made output/", async () => {
     const pid = child.pid!;
     const chromium = descendants(pid).filter((p) => {
