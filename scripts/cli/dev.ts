@@ -316,8 +316,17 @@ export async function startDev(options: DevOptions): Promise<DevServer> {
       res.end(html.includes("</head>") ? html.replace("</head>", `${CLIENT_TAG}\n</head>`) : html + CLIENT_TAG);
       return;
     }
-    res.writeHead(status, { "content-type": type, "cache-control": "no-store" });
-    createReadStream(served).pipe(res);
+    // A redraw may replace the file between the look-up and the read (Eleventy copies the
+    // assets again): the browser then gets a 503 and asks again, and the server keeps running.
+    const stream = createReadStream(served);
+    stream.once("error", () => {
+      if (!res.headersSent) res.writeHead(503, { "retry-after": "1" });
+      res.end();
+    });
+    stream.once("open", () => {
+      res.writeHead(status, { "content-type": type, "cache-control": "no-store" });
+      stream.pipe(res);
+    });
   };
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
