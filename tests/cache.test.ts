@@ -82,6 +82,49 @@ describe("a build of the fixture kit", () => {
   });
 });
 
+describe("a one-lesson edit in a kit of two lessons", () => {
+  // #12 "Speed": an edit reprints that lesson's handouts, its band's
+  // conversation cards when the edit reaches them, and the booklets that
+  // hold them; never the other lesson's handouts. A second lesson in the
+  // same band, copied from the base one, makes "the other" exist.
+  let kit: string;
+  let kitOut: string;
+  let cold: BuildResult;
+  const EDITED = "11-13-fixture-lesson";
+  const OTHER = "11-13-second-lesson";
+  const edit = async (find: string, replace: string): Promise<Set<string>> => {
+    const file = path.join(kit, `lessons/en-XX/${EDITED}.md`);
+    const text = await readFile(file, "utf8");
+    expect(text).toContain(find);
+    await writeFile(file, text.replace(find, replace));
+    const result = await build({ root: kit, outDir: kitOut, reporter: silentReporter });
+    expect(result.reprinted).toHaveLength(result.printed);
+    return new Set(result.reprinted.map((pdf) => path.basename(pdf)));
+  };
+  const papers = (stem: string) => ["a4", "letter"].map((paper) => `${stem}-${paper}.pdf`);
+
+  beforeAll(async () => {
+    kit = await fixtureKit();
+    kitOut = await tempDir();
+    const base = await readFile(path.join(kit, `lessons/en-XX/${EDITED}.md`), "utf8");
+    const second = base.replace("title: Fixture lesson", "title: Second fixture lesson").replace("\norder: 1\n", "\norder: 2\n");
+    await writeFile(path.join(kit, `lessons/en-XX/${OTHER}.md`), second);
+    cold = await build({ root: kit, outDir: kitOut, reporter: silentReporter });
+    expect(cold.model.pdfs.some((j) => j.pdf.includes(OTHER))).toBe(true);
+  });
+
+  it("reprints the lesson's plan and the booklets for a sentence in the plan only", async () => {
+    expect(await edit("Stay calm.", "Stay calm and listen.")).toEqual(new Set([...papers(`${EDITED}-plan`), ...papers("kit-booklet")]));
+  });
+
+  it("reprints the lesson's family handouts, the band's cards and the booklets for a conversation starter", async () => {
+    const printed = await edit("- Who would you tell?", "- Who would you tell first?");
+    for (const name of [...papers(`${EDITED}-family`), ...papers("11-13-conversation-cards"), ...papers("kit-booklet")]) expect(printed, name).toContain(name);
+    const stray = [...printed].filter((name) => !name.startsWith(`${EDITED}-`) && !name.startsWith("11-13-conversation-cards-") && !name.startsWith("kit-booklet-"));
+    expect(stray).toEqual([]);
+  });
+});
+
 describe("the PDF stage on a built site", () => {
   // renderPdfs on a copy of the built site, with the browser id and the
   // print code's fingerprint given, so each can be changed on its own.
@@ -236,6 +279,12 @@ describe("the print code's fingerprint", () => {
     expect(files).toEqual(expect.arrayContaining(["scripts/pipeline/render-pdf.ts", ...pdfModules.map((n) => `scripts/pdf/${n}`)]));
     const lock = JSON.parse(await readFile(path.join(import.meta.dirname, "..", "package-lock.json"), "utf8")) as { packages: Record<string, { version: string }> };
     for (const name of ["puppeteer-core", "pdf-lib"]) expect(packages).toContain(`node_modules/${name}@${lock.packages[`node_modules/${name}`]!.version}`);
+  });
+
+  it("leaves out the model, whose output each page's key already holds, so a model edit reprints only the pages it changes", async () => {
+    const { files } = await printingInputs();
+    expect(files).not.toContain("scripts/pipeline/model.ts");
+    expect(files).toContain("scripts/pipeline/print-footer.ts");
   });
 });
 

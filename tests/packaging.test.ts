@@ -156,6 +156,10 @@ describe("a build of some locales", () => {
       expect(deadLinks(zip)).toEqual([]);
       const help = new TextDecoder().decode(unzipSync(zip)["en-XX/help.html"]);
       expect(help).toContain('href="https://example.org/kit/en-YY/help.html"');
+      // The host serves 404.html at any depth: its links start from the site's path.
+      const notFound = await readFile(path.join(online, "site/404.html"), "utf8");
+      expect(notFound).toContain('href="/kit/en-XX/help.html"');
+      expect(notFound).not.toMatch(/href="(?!\/|https?:|#)[^"]+"/);
     },
     5 * 60_000,
   );

@@ -19,7 +19,8 @@ async function editLesson(root: string): Promise<void> {
 
 /** What an output folder holds besides the published parts once no build runs: the cache only. */
 async function leftovers(out: string): Promise<string[]> {
-  return (await readdir(out)).filter((n) => !["site", "pdf", "kits", ".cache"].includes(n));
+  // built.json is the finished build's record (for kit assemble), written after publishing: not a leftover.
+  return (await readdir(out)).filter((n) => !["site", "pdf", "kits", ".cache", "built.json"].includes(n));
 }
 
 /** Stage boundaries of build.ts, zip writes of bundle.ts and every step of publishing. */

@@ -1,18 +1,24 @@
-// The `kit` command line (build, check, status, new-locale, screenshots,
-// bench: see USAGE). Bad input prints the problems and exits 1, never a
-// stack trace.
+// The `kit` command line (build, check, status, new-locale, export, import,
+// review, assemble, locales, screenshots, proof, bench: see USAGE). Bad
+// input prints the problems and exits 1, never a stack trace.
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { assemble } from "../pipeline/assemble.ts";
 import { bench } from "./bench.ts";
+import { dev } from "./dev.ts";
 import { exportTranslations, type Format } from "./export.ts";
 import { importTranslations } from "./import.ts";
 import { build, loadValidKit } from "../pipeline/build.ts";
 import { newLocale } from "./new-locale.ts";
 import { BrowserMissingError, BusyError, EXIT, formatProblems, KitError, PrintError, UsageError, type Problem } from "../core/problems.ts";
 import { CONFIG_FILE, listLocales } from "../pipeline/load.ts";
+import { consoleReporter } from "../pipeline/report.ts";
 import { formatStatus, kitStatus, strictProblems } from "./status.ts";
+import { proof } from "./proof.ts";
+import { reviewSheets, signReview } from "./review.ts";
+import { sourceDiffs } from "./source-diff.ts";
 import { screenshots } from "./screenshots.ts";
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -27,7 +33,18 @@ Commands:
             translations, on help lines still to fill in and on warnings,
             such as another region's local words in a lesson)
   status    per locale: translated, draft, reviewed, missing, out of date;
+            who reviewed what, when, and whether the source changed since;
             per region: help lines and how sure we are of each
+  status <locale> --diff [lesson]
+            for each out-of-date translation, what changed in its source
+            since the version it was made from (found in git history)
+  review <locale> [lesson] [--out DIR|FILE.pdf]
+            review sheets to print: the source beside its translation, row
+            by row, with a sign-off box; one PDF per lesson
+            (default: output/review/<locale>/<lesson>.pdf)
+  review <locale> <lesson> --sign "Name"
+            record a fluent reader's sign-off: status: reviewed, the
+            reviewer, today's date and the source hash reviewed
   new-locale <locale> --from <locale> --region <CC>
             start a kit for another language or country
   screenshots [lesson-id]
@@ -41,17 +58,38 @@ Commands:
             write a translated XLIFF or PO file back into the locale's
             lessons, strings.json and region texts; refuses, naming file and
             segment, anything that would lose a block, reference or placeholder
+  assemble <part>... --out <dir> [--base-url <url>]
+            join builds of some locales each (kit build --locale X --out
+            parts/X, one per CI machine) into one output, the same file for
+            file as one build of the whole kit; refuses parts of another kit
+            version, base URL or date, a locale built twice or one missing
+  locales   the kit's locales, one a line (--json: a JSON array, for a CI matrix)
+  proof     contact sheets of the last build's PDFs: every page, small, one
+            PNG per locale, handout and paper, into output/proof/ (open
+            output/proof/index.html); run kit build first
+  dev [--port N]
+            a live preview of the site on http://127.0.0.1:N/ (default 4173,
+            0 picks a free port): saving a lesson, strings, a region file,
+            a template or a stylesheet redraws the pages it touches and
+            reloads the open page; a lesson's PDFs are printed again in the
+            background; mistakes show in the terminal and on the page.
+            Builds into a temporary folder, never output/; Ctrl-C stops it
   bench     time cold, no-op and one-lesson builds against the browser's own
             print time, and a kit ten times larger; writes output/bench.json
 
 Options:
   --locale <code>    only this locale (repeat for more), e.g. --locale en-MY
   --base-url <url>   the site's public address, for links printed on handouts
-  --out <dir>        write to this folder instead of output/ (export: the file to write)
+  --out <dir>        write to this folder instead of output/ (export: the file to write;
+                     review: the folder for the sheets, or one lesson's .pdf)
   --format <f>       with export: xliff (XLIFF 2.0, the default) or po (gettext)
   --strict           with check: translations complete and current
+  --sign <name>      with review and one lesson: mark it reviewed by <name>
+  --diff             with status and a locale: what changed in out-of-date sources
+  --json             with locales: print a JSON array
   --root <dir>       the folder with kit.config.yaml, lessons/ and regions/ (default: this project)
   --concurrency <n>  handouts printed at once (default: the machine's cores)
+  --port <n>         with dev: the port on 127.0.0.1 (default 4173; 0: any free one)
   --site-only        with build: the website without a browser; handouts from
                      the last full build stay when current, the rest are marked
                      "not built yet" and left out
@@ -61,7 +99,7 @@ Exit codes: 0 done, 1 a kit file is wrong, 2 the command line is wrong,
 on the same output folder, 10 anything else.
 `;
 
-const COMMANDS = ["build", "check", "status", "new-locale", "export", "import", "screenshots", "bench", "help"] as const;
+const COMMANDS = ["build", "check", "status", "new-locale", "export", "import", "review", "assemble", "locales", "screenshots", "proof", "dev", "bench", "help"] as const;
 
 function parseCommandLine(argv: string[]) {
   try {
@@ -80,6 +118,10 @@ function parseCommandLine(argv: string[]) {
         root: { type: "string" },
         concurrency: { type: "string" },
         "site-only": { type: "boolean" },
+        sign: { type: "string" },
+        diff: { type: "boolean" },
+        json: { type: "boolean" },
+        port: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -89,8 +131,19 @@ function parseCommandLine(argv: string[]) {
   }
 }
 
+/** `kit assemble`: the part folders exist, and the output is none of them (it would be replaced while read). */
+async function checkAssembleLine(parts: string[], values: ReturnType<typeof parseCommandLine>["values"]): Promise<void> {
+  if (!parts.length || values.out === undefined) throw new UsageError("kit assemble needs part folders and --out, e.g. npm run kit -- assemble parts/* --out output");
+  const out = path.resolve(values.out);
+  for (const part of parts) {
+    if (!(await stat(part).then((s) => s.isDirectory(), () => false))) throw new UsageError(`${part}: no such folder (a part is the --out folder of a kit build --locale)`);
+    const dir = path.resolve(part);
+    if (out === dir || out.startsWith(`${dir}${path.sep}`) || dir.startsWith(`${out}${path.sep}`)) throw new UsageError(`--out ${values.out}: overlaps the part ${part}; write the joined output to a folder of its own`);
+  }
+}
+
 /** The command line's own mistakes, found before anything is read or written (exit 2). */
-async function checkCommandLine(command: string | undefined, values: ReturnType<typeof parseCommandLine>["values"], root: string): Promise<void> {
+async function checkCommandLine(command: string | undefined, positionals: string[], values: ReturnType<typeof parseCommandLine>["values"], root: string): Promise<void> {
   if (command !== undefined && !(COMMANDS as readonly string[]).includes(command)) {
     throw new UsageError(`unknown command "${command}", expected one of ${COMMANDS.join(", ")}`);
   }
@@ -101,11 +154,17 @@ async function checkCommandLine(command: string | undefined, values: ReturnType<
   for (const code of values.locale ?? []) {
     if (!known.includes(code)) throw new UsageError(`--locale ${code}: no such locale, expected one of ${known.join(", ")}`);
   }
-  if (values.out !== undefined && command !== "export" && (await stat(values.out).then((s) => !s.isDirectory(), () => false))) {
+  if (values.sign !== undefined && command !== "review") throw new UsageError("--sign goes with kit review <locale> <lesson>");
+  if (values.diff && command !== "status") throw new UsageError("--diff goes with kit status <locale>");
+  if (command === "assemble") await checkAssembleLine(positionals.slice(1), values);
+  if (values.out !== undefined && command !== "export" && !(command === "review" && values.out.endsWith(".pdf")) && (await stat(values.out).then((s) => !s.isDirectory(), () => false))) {
     throw new UsageError(`--out ${values.out}: is a file, expected a folder (it is made if missing)`);
   }
   if (values.concurrency !== undefined && !/^[1-9]\d*$/.test(values.concurrency)) {
     throw new UsageError(`--concurrency ${values.concurrency}: expected a whole number of tabs, 1 or more`);
+  }
+  if (values.port !== undefined && (!/^\d+$/.test(values.port) || Number(values.port) > 65535)) {
+    throw new UsageError(`--port ${values.port}: expected a port number from 0 to 65535`);
   }
   if (values["base-url"] !== undefined && !/^https?:\/\/[^\s]+$/.test(values["base-url"])) {
     throw new UsageError(`--base-url ${values["base-url"]}: expected an address starting with https:// or http://`);
@@ -120,18 +179,32 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   const root = path.resolve(values.root ?? PROJECT_ROOT);
-  await checkCommandLine(command, values, root);
+  await checkCommandLine(command, positionals, values, root);
   const common = { locales: values.locale, baseUrl: values["base-url"] };
   const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
   switch (command) {
     case "build":
       await build({ ...common, root, outDir: values.out, concurrency, siteOnly: values["site-only"] });
       return 0;
+    case "assemble":
+      await assemble(positionals.slice(1), values.out!, { baseUrl: values["base-url"] });
+      return 0;
+    case "locales": {
+      const codes = await listLocales(root);
+      console.log(values.json ? JSON.stringify(codes) : codes.join("\n"));
+      return 0;
+    }
     case "screenshots": {
       const files = await screenshots(root, values.locale?.[0] ?? "en-MY", positionals[1] ?? "11-13-someone-threatens-you");
       console.log(`Wrote ${files.length} screenshots to ${path.relative(process.cwd(), path.dirname(files[0] ?? "."))}`);
       return 0;
     }
+    case "proof":
+      await proof({ root, outDir: values.out, locales: values.locale });
+      return 0;
+    case "dev":
+      await dev({ root, locales: values.locale, port: values.port === undefined ? undefined : Number(values.port) });
+      return 0;
     case "bench":
       await bench(root, values.locale);
       return 0;
@@ -150,8 +223,26 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "status":
+      if (values.diff) {
+        console.log(await sourceDiffs(await loadValidKit(root), positionals[1], positionals[2]));
+        return 0;
+      }
+      if (positionals[1]) throw new UsageError(`kit status takes a locale only with --diff (to choose locales, use --locale ${positionals[1]})`);
       console.log(formatStatus(kitStatus(await loadValidKit(root, common))));
       return 0;
+    case "review": {
+      const kit = await loadValidKit(root);
+      if (values.sign !== undefined) {
+        const signed = await signReview(kit, positionals[1], positionals[2], values.sign);
+        console.log(`Marked ${signed.file} reviewed by ${values.sign.trim()} on ${signed.date}, against source hash ${signed.hash}.`);
+        return 0;
+      }
+      const done = await reviewSheets(kit, { code: positionals[1], lesson: positionals[2], out: values.out, reporter: consoleReporter() });
+      if (done.skipped.length) console.log(`Skipped (not translated yet, or shown from the source): ${done.skipped.join(", ")}`);
+      const where = path.relative(process.cwd(), path.dirname(done.files[0]!)) || ".";
+      console.log(`Wrote ${done.files.length} review sheet${done.files.length === 1 ? "" : "s"} to ${where}: print, read with a pen, sign, then record it with kit review <locale> <lesson> --sign "Name".`);
+      return 0;
+    }
     case "export": {
       const code = positionals[1];
       if (!code) throw new UsageError("kit export needs a locale, e.g. npm run kit -- export ms-MY --format po");

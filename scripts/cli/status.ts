@@ -12,12 +12,26 @@ export interface LocaleStatus {
   missing: string[];
   outdated: string[];
   untranslated: string[];
+  /** Each lesson with a review on record: who, when, against which source, and whether that source changed since. */
+  reviews: Review[];
   region: string;
   /** When the region's lines were last checked against their sources. */
   checked: string;
   /** Which line fills each role. */
   roles: [string, string[]][];
   lines: { id: string; confidence: string; contacts: number }[];
+}
+
+export interface Review {
+  lesson: string;
+  state: LessonStatus["state"];
+  reviewer: string;
+  on?: string;
+  hash?: string;
+  /** The source's hash now. */
+  now?: string;
+  /** Undefined when no reviewed hash is recorded (reviewed before kit review --sign). */
+  changed?: boolean;
 }
 
 export function kitStatus(kit: Kit): LocaleStatus[] {
@@ -28,8 +42,12 @@ export function kitStatus(kit: Kit): LocaleStatus[] {
     const missing: string[] = [];
     const outdated: string[] = [];
     const untranslated: string[] = [];
+    const reviews: Review[] = [];
     for (const lesson of locale.lessons) {
       const status = statusOf(lesson, source);
+      if (status.reviewer && !lesson.fallbackFrom) {
+        reviews.push({ lesson: lesson.id, state: status.state, reviewer: status.reviewer, on: status.reviewedOn, hash: status.reviewedHash, now: status.sourceNow, changed: status.changedSinceReview });
+      }
       counts[status.state]++;
       if (status.outdated) {
         counts.outdated++;
@@ -46,6 +64,7 @@ export function kitStatus(kit: Kit): LocaleStatus[] {
       missing,
       outdated,
       untranslated,
+      reviews,
       region: locale.region.meta.region,
       checked: locale.region.meta.checked,
       roles: [...locale.region.roles],
@@ -77,7 +96,9 @@ export function formatStatus(statuses: LocaleStatus[], today: Date = new Date())
   for (const s of statuses) {
     if (s.missing.length) lines.push(`${s.code}: missing, shown in ${s.source} with a notice: ${s.missing.join(", ")}`);
     if (s.untranslated.length) lines.push(`${s.code}: copied but not yet translated: ${s.untranslated.join(", ")}`);
-    if (s.outdated.length) lines.push(`${s.code}: out of date (the source changed since translation): ${s.outdated.join(", ")}`);
+    if (s.outdated.length) lines.push(`${s.code}: out of date (the source changed since translation): ${s.outdated.join(", ")} (kit status ${s.code} --diff shows what changed)`);
+    if (s.reviews.length) lines.push(`${s.code}: reviews:`);
+    for (const r of s.reviews) lines.push(`  ${reviewLine(r)}`);
   }
   const regions = new Map(statuses.map((s) => [s.region, s]));
   for (const [region, s] of regions) {
@@ -93,6 +114,14 @@ export function formatStatus(statuses: LocaleStatus[], today: Date = new Date())
     if (empty.length) lines.push(`  still to fill in (no contact yet): ${empty.join(", ")}`);
   }
   return lines.join("\n");
+}
+
+/** "8-10-x: reviewed by Siti on 2026-12-01 against source 48666bb75378; the source has not changed since". */
+export function reviewLine(r: Review): string {
+  const who = `${r.lesson}: ${r.state === "reviewed" ? "reviewed" : `${r.state}, last reviewed`} by ${r.reviewer}${r.on ? ` on ${r.on}` : ""}`;
+  if (!r.hash) return `${who}; no reviewed source hash recorded, so whether the source changed since cannot be told (sign again with kit review --sign)`;
+  if (r.changed) return `${who} against source ${r.hash}; the source has CHANGED since (now ${r.now}): review it again`;
+  return `${who} against source ${r.hash}; the source has not changed since`;
 }
 
 /** `kit check --strict`: a kit ready to print has every lesson translated and current. */

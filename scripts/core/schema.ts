@@ -75,6 +75,13 @@ export const lessonSchema = z
         status: z.enum(["untranslated", "draft", "reviewed"]),
         /** Who reviewed it, when status is reviewed. */
         reviewer: text.optional(),
+        /** When it was reviewed (YYYY-MM-DD; `kit review --sign` writes it). */
+        reviewedOn: z
+          .union([z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date, YYYY-MM-DD"), z.date()])
+          .transform((d) => (d instanceof Date ? d.toISOString().slice(0, 10) : d))
+          .optional(),
+        /** sourceHash of the source file the reviewer checked it against; `kit status` compares it with the source now. */
+        reviewedHash: z.string().regex(/^[0-9a-f]{12}$/, "must be 12 hex digits (kit review --sign writes them)").optional(),
       })
       .strict()
       .refine((t) => t.status !== "reviewed" || t.reviewer, {

@@ -7,13 +7,14 @@ import path from "node:path";
 import { fault } from "../system/faults.ts";
 import { lockOutput, type HeldLock } from "../system/lock.ts";
 import { browserId, launchBrowser, type RunningBrowser } from "../system/browser.ts";
+import { clearRecord, kitVersion, writeRecord } from "./assemble.ts";
 import { pruneZipCache, writeBundles } from "./bundle.ts";
 import { runContentChecks } from "./check.ts";
 import { loadKit } from "./load.ts";
 import { buildModel, type BuildOptions, type SiteModel } from "./model.ts";
 import { carryOver, discard, linkPdfsIntoSite, makeStaging, publish, recover } from "./package.ts";
 import { formatProblems, isWarning, KitError, type Problem } from "../core/problems.ts";
-import { pruneCache, renderPdfs, type PdfResult } from "./render-pdf.ts";
+import { pruneCache, renderPdfs, type PdfResult, type PdfTimings } from "./render-pdf.ts";
 import { renderSite } from "./render-site.ts";
 import { consoleReporter, seconds, type Reporter } from "./report.ts";
 import { buildSearchIndexes } from "./search-index.ts";
@@ -37,12 +38,16 @@ export interface BuildResult {
   pdfs: number;
   /** PDFs printed by the browser in this build. */
   printed: number;
+  /** Which they are (paths under pdf/, as in the model's jobs). */
+  reprinted: string[];
   /** PDFs whose inputs had not changed, taken from the cache. */
   cached: number;
   /** Booklet parts printed (booklets are printed in parts, then joined). */
   parts: number;
   /** Milliseconds spent in each stage. */
   timings: { check: number; site: number; pdf: number; package: number };
+  /** The PDF stage's time by phase (render-pdf.ts). */
+  pdfPhases: PdfTimings;
   ms: number;
   outDir: string;
   model: SiteModel;
@@ -116,7 +121,7 @@ async function buildLocked(options: KitBuildOptions, outDir: string, lock: HeldL
   // The model always covers every locale, so a one-locale build still
   // links to every other one (switcher, hreflang); only its own pages are made.
   const date = buildDate();
-  const model: SiteModel = await buildModel(kit, { ...options, date });
+  const [model, version] = await Promise.all([buildModel(kit, { ...options, date }), kitVersion(options.root)]);
   const wanted = (locale: string) => !options.locales || options.locales.includes(locale);
   const locales = kit.locales.map((l) => l.code).filter(wanted);
   const lap = stopwatch();
@@ -142,21 +147,26 @@ async function buildLocked(options: KitBuildOptions, outDir: string, lock: HeldL
       await buildSearchIndexes(path.join(staging, "site"), locales);
     }
     timings.pdf = lap();
-    if (options.locales) {
-      await carryOver(outDir, staging, (l) => !wanted(l), kit.locales.map((l) => l.code), kit.config.defaultLocale);
-      fault("build:carried");
-    }
+    // Files of other locales this output keeps from earlier builds; none in a folder of one locale's own (a CI part).
+    const carried = options.locales ? await carryOver(outDir, staging, (l) => !wanted(l), kit.locales.map((l) => l.code), kit.config.defaultLocale) : 0;
+    if (options.locales) fault("build:carried");
     await linkPdfsIntoSite(staging);
     fault("build:linked");
     const zipCache = path.join(outDir, ".cache", "zip");
     const bundles = await writeBundles(path.join(staging, "site"), path.join(staging, "kits"), locales, { title: kit.config.title, date, baseUrl: options.baseUrl, cacheDir: zipCache });
     fault("build:bundled");
     lock.check();
+    await clearRecord(outDir);
     await publish(staging, outDir);
     fault("build:published");
-    if (!options.siteOnly) await recordPublished(outDir, pdfs, await browserId());
-    // Prune only after a whole-kit build: a one-locale build uses only part of the cache.
-    if (!options.locales && !options.siteOnly) {
+    const browser = options.siteOnly ? null : await browserId();
+    if (browser !== null) await recordPublished(outDir, pdfs, browser);
+    // What `kit assemble` checks before joining this output with others.
+    const allLocales = kit.locales.map((l) => l.code);
+    await writeRecord(outDir, { kit: version, locales, allLocales, defaultLocale: kit.config.defaultLocale, baseUrl: options.baseUrl ?? null, date: date.toISOString(), siteOnly: !!options.siteOnly, browser });
+    // Prune only when this output holds nothing but what this build made: a
+    // one-locale build beside other locales' files uses only part of the cache.
+    if (!carried && !options.siteOnly) {
       await pruneCache(path.join(outDir, ".cache", "pdf"), pdfs.used);
       await pruneZipCache(zipCache, bundles.used);
     }
@@ -165,7 +175,7 @@ async function buildLocked(options: KitBuildOptions, outDir: string, lock: HeldL
     const where = path.relative(process.cwd(), outDir) || ".";
     const made = options.siteOnly ? `${pdfs.cached} current PDFs kept, ${pdfs.missing.length} not built (run a full build)` : `${model.pdfs.length} PDFs (${pdfs.printed} printed, ${pdfs.cached} unchanged)`;
     report.line(`Built ${model.site.length} pages and ${made} in ${seconds(ms)}: ${where}/site, ${where}/pdf, ${where}/kits`);
-    return { pages, pdfs: model.pdfs.length, printed: pdfs.printed, cached: pdfs.cached, parts: pdfs.parts, ms, outDir, model, timings };
+    return { pages, pdfs: model.pdfs.length, printed: pdfs.printed, reprinted: pdfs.reprinted, cached: pdfs.cached, parts: pdfs.parts, ms, outDir, model, timings, pdfPhases: pdfs.timings };
   } catch (error) {
     await discard(staging);
     throw error;
@@ -222,7 +232,7 @@ async function reusePdfs(model: SiteModel, kit: Kit, staging: string, outDir: st
 }
 
 /** A link to a PDF this build does not publish would lead nowhere: the page shows a notice instead. */
-function markNotBuilt(model: SiteModel, missing: ReadonlySet<string>): void {
+export function markNotBuilt(model: SiteModel, missing: ReadonlySet<string>): void {
   // Downloads sit in several places of a page's data (a lesson's list, a
   // band's cards, the home page's booklet, the downloads page's groups).
   const visit = (value: unknown, depth: number): void => {

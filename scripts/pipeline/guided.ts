@@ -202,14 +202,22 @@ export function parentPages(m: LocaleModel): void {
 }
 
 /**
- * The page static hosts serve for a missing address. Its links are relative
- * to the site root, so they hold where hosts serve it there (a missing page
- * at the top level); quick exit is absolute and works at any depth. Absolute
- * links from --base-url would be another origin to the CSP when the site is
- * tried locally, so they are not used.
+ * The page static hosts serve for a missing address, at whatever depth the
+ * address was. With --base-url its links and assets start from the site's
+ * path on its host ("/talk-early/"), so they resolve at any depth and stay
+ * on the page's own origin (the CSP allows only 'self'). Without it they
+ * are relative to the site root, which holds for a missing page at the top
+ * level; quick exit is absolute and works everywhere.
  */
 export function notFoundPage(m: LocaleModel): void {
-  m.out.site.push({ ...m.common, kind: "notfound", title: m.t("notfound.title"), url: "404.html", base: "", indexed: false });
+  const base = m.options.baseUrl ? sitePath(m.options.baseUrl) : "";
+  m.out.site.push({ ...m.common, kind: "notfound", title: m.t("notfound.title"), url: "404.html", base, indexed: false });
+}
+
+/** "https://example.org/kit" -> "/kit/". */
+function sitePath(baseUrl: string): string {
+  const { pathname } = new URL(baseUrl);
+  return pathname.endsWith("/") ? pathname : `${pathname}/`;
 }
 
 /** Every page names the default locale's version as `x-default`. */

@@ -17,6 +17,7 @@ import { stringList, translator, type Translate } from "../core/strings.ts";
 import { contentsOf, linkDefault, linkGuided, notFoundPage, nowPages, parentPages, type NowLinks, type NowView, type ParentLink, type ParentView } from "./guided.ts";
 import { statusOf } from "./translations.ts";
 import type { Kit, Lesson, Locale } from "./validate.ts";
+import { footerContent } from "./print-footer.ts";
 
 export { BOOKLET };
 
@@ -290,8 +291,13 @@ export interface SiteModel {
   pdfs: PdfJob[];
 }
 
-/** Contents lines per page (band headings and sections alike), so the contents' length is known before printing. */
-export const CONTENTS_PER_PAGE = 28;
+/**
+ * Contents lines per page (band headings and sections alike), so the
+ * contents' length is known before printing. 32 lines of 6.5 mm (print.css)
+ * take 208 mm, inside Letter's content box with the heading: the default
+ * kit's ~60 lines fill two pages, where 28 left a page of four lines.
+ */
+export const CONTENTS_PER_PAGE = 32;
 /**
  * Handouts per booklet part. Chromium needs about 1 MB a page to print, so
  * a booklet is printed in parts of this many handouts (about 150 pages)
@@ -321,20 +327,6 @@ function chunk<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
-}
-
-/**
- * The running footer as a CSS `content` value for the page's bottom margin
- * box: drawn by the page itself, so in the page's own bundled font.
- */
-export function footerContent(text: string): string {
-  // CSS string escapes; "<" too, so the text can never close the <style> element.
-  const quote = (s: string) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/</g, "\\3C ")}"`;
-  return text
-    .split(/(\{page\}|\{pages\})/)
-    .filter((part) => part !== "")
-    .map((part) => (part === "{page}" ? "counter(page)" : part === "{pages}" ? "counter(pages)" : quote(part)))
-    .join(" ");
 }
 
 export function baseFor(url: string): string {

@@ -126,15 +126,16 @@ export async function recover(outRoot: string): Promise<string | undefined> {
 
 /**
  * Which locale a published file belongs to: its first folder, or the one
- * under print/ and pdf/; the root index.html is the default locale's home.
- * Anything else (assets/) is shared by all locales.
+ * under print/ and pdf/; the pages at the root (index.html, 404.html) are
+ * the default locale's, as only its model makes them. Anything else
+ * (assets/) is shared by all locales.
  */
 export function ownerOf(part: Part, rel: string, locales: readonly string[], defaultLocale: string): string | undefined {
   const [first, second] = rel.split("/");
   if (part === "kits") return rel.replace(/\.zip$/, "");
   if (part === "pdf" || locales.includes(first!)) return first;
   if ((first === "print" || first === "pdf") && locales.includes(second!)) return second;
-  return rel === "index.html" ? defaultLocale : undefined;
+  return second === undefined && rel.endsWith(".html") ? defaultLocale : undefined;
 }
 
 async function filesIn(dir: string): Promise<string[]> {
@@ -165,7 +166,7 @@ export async function carryOver(outRoot: string, staging: string, keep: (locale:
 }
 
 /** A hard link (no extra space, no copying time), or a copy where links cannot be made. */
-async function linkFile(src: string, dest: string): Promise<void> {
+export async function linkFile(src: string, dest: string): Promise<void> {
   await link(src, dest).catch(async (error: NodeJS.ErrnoException) => {
     if (error.code === "EEXIST") return;
     await copyFile(src, dest);

@@ -12,7 +12,8 @@ import type { Browser, HTTPRequest, Page } from "puppeteer-core";
 import { PrintError } from "../core/problems.ts";
 import { countPages, setInfo, type InfoFields } from "../pdf/info.ts";
 import { mergeParts } from "../pdf/merge.ts";
-import { footerContent, type BookletLayout, type PdfJob } from "./model.ts";
+import type { BookletLayout, PdfJob } from "./model.ts";
+import { footerContent } from "./print-footer.ts";
 import { AssetHasher, combinedKey, fromCache, pageKey, printCodeFingerprint, sharedKey, storeInCache } from "./pdf-cache.ts";
 
 export { pruneCache } from "./pdf-cache.ts";
@@ -61,6 +62,52 @@ export interface PdfResult {
   made: Map<string, { key: string; pages: number }>;
   /** Site-only builds: PDFs (paths under pdf/) not current, so not published. */
   missing: string[];
+  /** PDFs (paths under pdf/) printed or joined afresh by this run, in the order they were finished. */
+  reprinted: string[];
+  /** Where the stage's time went (npm run bench prints it, so a phase that grows faster than the kit shows). */
+  timings: PdfTimings;
+}
+
+/**
+ * Milliseconds by phase. `handouts`, `parts` and `joinTail` are wall time;
+ * the rest are busy time summed over the tabs printing at once, so they
+ * can add up to more than the wall time.
+ */
+export interface PdfTimings {
+  /** Cache keys: reading and hashing each page and the files it loads. */
+  keys: number;
+  /** Cache look-ups and hard links (or copies) of reused PDFs and parts. */
+  lookup: number;
+  /** The handout pool, first tab to last print. */
+  handouts: number;
+  /** In Chromium: loading and printing handouts. */
+  print: number;
+  /** Stamping metadata (scripts/pdf/info.ts). */
+  info: number;
+  /** Reading page counts. */
+  count: number;
+  /** Writing printed PDFs and putting them in the cache. */
+  store: number;
+  /** The booklet-part pool, one part at a time. */
+  parts: number;
+  /** In Chromium: loading, numbering and printing booklet parts. */
+  partPrint: number;
+  /** Joining booklets (scripts/pdf/merge.ts), not counting waits for parts still printing. */
+  merge: number;
+  /** From the last part printed to the last booklet joined. */
+  joinTail: number;
+}
+
+const noTimings = (): PdfTimings => ({ keys: 0, lookup: 0, handouts: 0, print: 0, info: 0, count: 0, store: 0, parts: 0, partPrint: 0, merge: 0, joinTail: 0 });
+
+/** Runs `task`, adding its time to `phase`. */
+async function timed<T>(run: Run, phase: keyof PdfTimings, task: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    return await task();
+  } finally {
+    run.result.timings[phase] += performance.now() - started;
+  }
 }
 
 const PAGE_TIMEOUT_MS = 60_000;
@@ -155,7 +202,7 @@ export async function renderPdfs(jobs: readonly PdfJob[], options: PdfOptions): 
     shared: sharedKey({ code, browser: options.browserId, author, subject, dated }),
     total: jobs.length,
     done: 0,
-    result: { printed: 0, cached: 0, parts: 0, used: new Set(), made: new Map(), missing: [] },
+    result: { printed: 0, cached: 0, parts: 0, used: new Set(), made: new Map(), missing: [], reprinted: [], timings: noTimings() },
     pageCounts: new Map(),
     failures: [],
   };
@@ -171,15 +218,15 @@ export async function renderPdfs(jobs: readonly PdfJob[], options: PdfOptions): 
     for (const job of jobs.filter((j) => j.booklet)) if (!(await reuseBooklet(run, job))) run.result.missing.push(job.pdf);
     return run.result;
   }
-  await runPool(run, handouts, options.concurrency ?? os.availableParallelism());
+  await timed(run, "handouts", () => runPool(run, handouts, options.concurrency ?? os.availableParallelism()));
   failIf(run.failures);
 
   const partsDir = path.join(options.outDir, ".booklet-parts");
   const parts: Task[] = [];
   const joins: Promise<void>[] = [];
   for (const job of jobs.filter((j) => j.booklet)) await planBooklet(run, job, partsDir, parts, joins);
-  await runPool(run, parts, 1);
-  await Promise.all(joins);
+  await timed(run, "parts", () => runPool(run, parts, 1));
+  await timed(run, "joinTail", () => Promise.all(joins));
   await rm(partsDir, { recursive: true, force: true });
   failIf(run.failures);
   return run.result;
@@ -242,6 +289,10 @@ async function runTask(run: Run, browser: Browser, page: Page, task: Task, settl
 
 /** Takes a cache entry into place; its page count, or undefined on a miss. Marks the entry used either way. */
 async function lookup(run: Run, key: string, file: string): Promise<number | undefined> {
+  return timed(run, "lookup", () => lookupUntimed(run, key, file));
+}
+
+async function lookupUntimed(run: Run, key: string, file: string): Promise<number | undefined> {
   run.result.used.add(key);
   const cached = run.options.cacheDir ? await fromCache(run.options.cacheDir, key, file) : undefined;
   if (cached !== undefined) return cached;
@@ -271,22 +322,24 @@ async function finish(run: Run, job: PdfJob, key: string, pages: number): Promis
   run.pageCounts.set(job.pdf, pages);
   run.result.made.set(job.pdf, { key, pages });
   run.result.printed++;
-  if (run.options.cacheDir) await storeInCache(path.join(run.options.outDir, job.pdf), pages, run.options.cacheDir, key);
+  run.result.reprinted.push(job.pdf);
+  if (run.options.cacheDir) await timed(run, "store", () => storeInCache(path.join(run.options.outDir, job.pdf), pages, run.options.cacheDir!, key));
   run.options.onProgress?.(++run.done, run.total);
 }
 
 /** A PDF printed whole: a handout, or a booklet that is one part. */
 async function printWhole(run: Run, page: Page, job: PdfJob, key: string, html: string, part?: PartSettings): Promise<void> {
   const covered = await run.assets.files(html);
-  const pdf = await setInfo(await print(page, path.join(run.options.siteDir, html), covered, part), infoOf(run, job));
-  await writeFile(path.join(run.options.outDir, job.pdf), pdf);
-  await finish(run, job, key, await pageCount(pdf, job.pdf));
+  const printed = await timed(run, part ? "partPrint" : "print", () => print(page, path.join(run.options.siteDir, html), covered, part));
+  const pdf = await timed(run, "info", () => setInfo(printed, infoOf(run, job)));
+  await timed(run, "store", () => writeFile(path.join(run.options.outDir, job.pdf), pdf));
+  await finish(run, job, key, await timed(run, "count", () => pageCount(pdf, job.pdf)));
 }
 
 /** A handout from the cache, or the task that prints it. */
 async function planHandout(run: Run, job: PdfJob): Promise<Task | undefined> {
   await mkdir(path.dirname(path.join(run.options.outDir, job.pdf)), { recursive: true });
-  const key = await pageKey(run.assets, run.shared, job.html, { paper: job.paper, title: job.title, lang: job.lang });
+  const key = await timed(run, "keys", () => pageKey(run.assets, run.shared, job.html, { paper: job.paper, title: job.title, lang: job.lang }));
   if (await takeCached(run, job, key)) return undefined;
   return { label: job.html, run: (page) => printWhole(run, page, job, key, job.html) };
 }
@@ -315,7 +368,7 @@ function numberBooklet(run: Run, job: PdfJob, layout: BookletLayout): { starts: 
 /** A booklet's numbering, its parts' keys and its own key, as planBooklet and reuseBooklet both need. */
 async function bookletKeys(run: Run, job: PdfJob) {
   const { starts, settings } = numberBooklet(run, job, job.booklet!);
-  const partKeys = await Promise.all(settings.map((s) => pageKey(run.assets, run.shared, s.html, { paper: job.paper, part: s.part })));
+  const partKeys = await timed(run, "keys", () => Promise.all(settings.map((s) => pageKey(run.assets, run.shared, s.html, { paper: job.paper, part: s.part }))));
   return { starts, settings, partKeys, key: combinedKey(run.shared, { title: job.title, lang: job.lang }, partKeys) };
 }
 
@@ -367,10 +420,12 @@ async function planPart(run: Run, partFile: string, key: string, html: string, p
     label: html,
     fresh: true,
     run: async (page) => {
-      const pdf = await print(page, path.join(run.options.siteDir, html), await run.assets.files(html), part);
-      await writeFile(partFile, pdf);
+      const covered = await run.assets.files(html);
+      const pdf = await timed(run, "partPrint", () => print(page, path.join(run.options.siteDir, html), covered, part));
+      await timed(run, "store", () => writeFile(partFile, pdf));
       run.result.parts++;
-      if (run.options.cacheDir) await storeInCache(partFile, await pageCount(pdf, html), run.options.cacheDir, key);
+      const pages = await timed(run, "count", () => pageCount(pdf, html));
+      if (run.options.cacheDir) await timed(run, "store", () => storeInCache(partFile, pages, run.options.cacheDir!, key));
       printed.resolve(partFile);
     },
     failed: (error) => {
@@ -386,7 +441,9 @@ async function joinBooklet(run: Run, job: PdfJob, key: string, files: Promise<st
   const file = path.join(run.options.outDir, job.pdf);
   const tmp = `${file}.tmp`;
   try {
-    const pages = await mergeParts(files, tmp, { info: infoOf(run, job), standIns });
+    const busy = { ms: 0 };
+    const pages = await mergeParts(files, tmp, { info: infoOf(run, job), standIns, busy });
+    run.result.timings.merge += busy.ms;
     if (!(pages > 0)) throw new Error("the joined booklet has no pages");
     fault("pdf:rename:booklet");
     await rename(tmp, file);

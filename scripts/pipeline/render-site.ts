@@ -17,7 +17,7 @@ function registerTypeScriptLoader(): void {
 }
 
 /** The templates and .eleventy.js belong to the tool, not to a kit's content folder. */
-const TOOL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const TOOL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 export async function renderSite(model: SiteModel, outDir: string): Promise<number> {
   registerTypeScriptLoader();

@@ -20,6 +20,12 @@ export interface LessonStatus {
   /** Locale the text comes from or was translated from. */
   from?: string;
   reviewer?: string;
+  reviewedOn?: string;
+  /** The source hash the reviewer checked against, and whether the source has changed since. */
+  reviewedHash?: string;
+  changedSinceReview?: boolean;
+  /** The source file's hash now. */
+  sourceNow?: string;
 }
 
 export function statusOf(lesson: Lesson, source: Locale | undefined): LessonStatus {
@@ -27,11 +33,16 @@ export function statusOf(lesson: Lesson, source: Locale | undefined): LessonStat
   if (lesson.fallbackFrom) return { state: "missing", outdated: false, from: lesson.fallbackFrom };
   if (!record) return { state: "source", outdated: false };
   const original = source?.lessons.find((l) => l.id === lesson.id && !l.fallbackFrom);
+  const now = original ? sourceHash(original.text) : undefined;
   return {
     state: record.status,
-    outdated: original ? sourceHash(original.text) !== record.sourceHash : false,
+    outdated: now !== undefined && now !== record.sourceHash,
     from: record.source,
     reviewer: record.reviewer,
+    reviewedOn: record.reviewedOn,
+    reviewedHash: record.reviewedHash,
+    changedSinceReview: record.reviewedHash !== undefined && now !== undefined ? now !== record.reviewedHash : undefined,
+    sourceNow: now,
   };
 }
 

@@ -201,13 +201,17 @@ export interface RunningBrowser {
   close(): Promise<void>;
 }
 
-/** One browser for a whole build; its profile is thrown away afterwards. */
-export async function launchBrowser(log?: (line: string) => void): Promise<RunningBrowser> {
+/**
+ * One browser for a whole build; its profile is thrown away afterwards.
+ * `ownSignals`: the caller closes it on Ctrl-C itself (kit dev), so Puppeteer
+ * must not kill it and exit the process first.
+ */
+export async function launchBrowser(log?: (line: string) => void, options: { ownSignals?: boolean } = {}): Promise<RunningBrowser> {
   const found = await ensureChromium(log);
   const userDataDir = await mkdtemp(path.join(os.tmpdir(), "talk-early-chromium-"));
   let browser: Browser;
   try {
-    browser = await puppeteer.launch({ executablePath: found.path, headless: true, args: CHROMIUM_FLAGS, userDataDir, protocolTimeout: 120_000 });
+    browser = await puppeteer.launch({ executablePath: found.path, headless: true, args: CHROMIUM_FLAGS, userDataDir, protocolTimeout: 120_000, ...(options.ownSignals ? { handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false } : {}) });
   } catch (error) {
     await rm(userDataDir, { recursive: true, force: true });
     // A browser that will not start is as good as none: say which one, and what to do.
