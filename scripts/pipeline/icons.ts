@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 
 const require = createRequire(import.meta.url);
 const ICON_DIR = path.join(path.dirname(require.resolve("lucide-static/package.json")), "icons");
@@ -29,4 +30,26 @@ export function iconSvg(name: string): string {
     .trim();
   cache.set(name, svg);
   return svg;
+}
+
+/**
+ * Icons of the four steps (help.steps in strings.json, in that order): don't
+ * pay; stop, block and keep evidence; tell and report; get images taken down.
+ */
+export const STEP_ICONS = ["ban", "shield-ban", "megaphone", "image-off"] as const;
+
+const LOGO_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "templates", "assets", "logo.svg");
+let logo: string | undefined;
+
+/**
+ * The kit's mark (templates/assets/logo.svg), inline, class "logo". It stands
+ * beside the kit's name, so it is decoration: hidden on the site, untagged
+ * in print (no /Figure read twice with the name next to it).
+ */
+export function logoSvg(): string {
+  logo ??= readFileSync(LOGO_FILE, "utf8")
+    .replace(/<!--[\s\S]*?-->/g, "")
+    .replace(/<svg\b/, '<svg class="logo" aria-hidden="true" focusable="false"')
+    .trim();
+  return logo;
 }

@@ -5,7 +5,7 @@ import type { Strings } from "../core/schema.ts";
 import { prefixIds } from "../core/ids.ts";
 import { translator } from "../core/strings.ts";
 import { escapeHtml } from "../core/contacts.ts";
-import { iconSvg } from "./icons.ts";
+import { STEP_ICONS, iconSvg, logoSvg } from "./icons.ts";
 
 interface RootData {
   entry: { base: string; locale: string; strings: Strings };
@@ -28,6 +28,12 @@ export function createHandlebars(): typeof Handlebars {
   });
   // A decorative icon (hidden from assistive technology), the same markup as block labels.
   hbs.registerHelper("icon", (name: string) => new hbs.SafeString(iconSvg(name)));
+  hbs.registerHelper("logo", () => new hbs.SafeString(logoSvg()));
+  // The icon of one of the four steps, by its place in help.steps (none past the fourth).
+  hbs.registerHelper("stepIcon", (index: number) => {
+    const name = STEP_ICONS[index];
+    return new hbs.SafeString(name ? iconSvg(name) : "");
+  });
   // A QR code named on the <svg> itself: Chromium's tagged PDF makes it a
   // /Figure whose /Alt is the label, so a screen reader says where it leads.
   hbs.registerHelper("qr", function (link: { svg: string; short: string }, options: Handlebars.HelperOptions) {
