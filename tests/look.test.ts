@@ -55,3 +55,20 @@ describe("the accent colour", () => {
     expect(contrast(grey("#6fa8dc"), grey("#ffffff"))).toBeLessThan(4.5);
   });
 });
+
+describe("the mark and the icons", () => {
+  it("draws the logo and the favicon in the accent only", async () => {
+    const [accent] = definitions(await css("site.css"), "--accent");
+    for (const name of ["logo.svg", "favicon.svg"]) {
+      const colours = [...(await css(name)).matchAll(/#[0-9a-fA-F]{6}\b/g)].map((m) => m[0].toLowerCase());
+      expect(new Set(colours.filter((c) => c !== "#ffffff")), name).toEqual(new Set([accent]));
+    }
+  });
+
+  it("gives every block of the registry an icon that lucide-static has", async () => {
+    const { BLOCKS, BLOCK_NAMES } = await import("../scripts/core/blocks.ts");
+    const { iconSvg } = await import("../scripts/pipeline/icons.ts");
+    for (const name of BLOCK_NAMES) expect(iconSvg(BLOCKS[name].icon), name).toMatch(/^<svg class="icon [^"]*" aria-hidden="true" focusable="false"/);
+    expect(() => iconSvg("no-such-icon-here")).toThrow();
+  });
+});

@@ -26,6 +26,7 @@ export function iconSvg(name: string): string {
     .replace(/<!--[\s\S]*?-->\s*/g, "")
     .replace(/\s+/g, " ")
     .replace(/>\s+</g, "><")
+    .replace(/\s+>/g, ">")
     .replace(/class="[^"]*"/, `class="icon icon-${name}" aria-hidden="true" focusable="false"`)
     .trim();
   cache.set(name, svg);
