@@ -100,7 +100,8 @@ describe("every handout", () => {
     // The address may wrap inside its narrow box.
     expect(text.replace(/\s/g, "")).toContain("kit.example.org/talk-early/en-XX/lessons/11-13-fixture-lesson.html");
     const html = await readFile(path.join(out, "site/print/en-XX/11-13-fixture-lesson-plan-a4.html"), "utf8");
-    expect(html).toMatch(/<div class="qr" aria-hidden="true"><svg/);
+    // Named on the <svg> itself, so the tagged PDF has it as a /Figure with /Alt (pdf-a11y.test.ts reads them).
+    expect(html).toContain('<div class="qr"><svg role="img" aria-label="QR code: kit.example.org/talk-early/en-XX/lessons/11-13-fixture-lesson.html"');
   });
 });
 

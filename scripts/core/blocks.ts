@@ -24,10 +24,14 @@ export interface BlockRenderEnv {
   disclosureSteps: readonly string[];
   /** The help-line list for ids or roles (none: the region's default list). */
   helplines: (names: readonly string[]) => string;
+  /** Inline SVG of a named icon (the pipeline reads the files; the core never does). */
+  icon: (name: string) => string;
 }
 
 export interface BlockSpec {
   args: BlockArgs;
+  /** A lucide-static icon name shown before the block's label, the same on the site and in print. */
+  icon: string;
   /** For `args: "flags"`: the words allowed after the name. */
   flags?: readonly string[];
   /** Handouts that show the block besides the plan and the page (handout variants). */
@@ -38,29 +42,32 @@ export interface BlockSpec {
   close: string;
 }
 
-const label = (text: string) => `<p class="block-label">${escapeHtml(text)}</p>\n`;
+const label = (env: BlockRenderEnv, icon: string, text: string) => `<p class="block-label">${env.icon(icon)}${escapeHtml(text)}</p>\n`;
 /** A labelled box with the block's own text in a body. */
-const boxed = (name: string): Pick<BlockSpec, "open" | "close"> => ({
-  open: (_args, env) => `<div class="block block-${name}">\n${label(env.t(`block.${name}`))}<div class="block-body">\n`,
+const boxed = (name: string, icon: string): Pick<BlockSpec, "icon" | "open" | "close"> => ({
+  icon,
+  open: (_args, env) => `<div class="block block-${name}">\n${label(env, icon, env.t(`block.${name}`))}<div class="block-body">\n`,
   close: "</div>\n</div>\n",
 });
 
 export const BLOCKS = {
-  note: { args: "none", handouts: [], ...boxed("note") },
-  say: { args: "none", handouts: [], ...boxed("say") },
+  note: { args: "none", handouts: [], ...boxed("note", "info") },
+  say: { args: "none", handouts: [], ...boxed("say", "message-circle") },
   message: {
     args: "message",
+    icon: "message-square-warning",
     handouts: ["family"],
     open: ([id = ""], env) =>
-      `<div class="block block-message" data-message="${escapeHtml(id)}">\n${label(env.t("block.message", { message: env.t(`message.${id}`) }))}<div class="block-body">\n`,
+      `<div class="block block-message" data-message="${escapeHtml(id)}">\n${label(env, "message-square-warning", env.t("block.message", { message: env.t(`message.${id}`) }))}<div class="block-body">\n`,
     close: "</div>\n</div>\n",
   },
-  activity: { args: "none", handouts: [], ...boxed("activity") },
+  activity: { args: "none", handouts: [], ...boxed("activity", "puzzle") },
   card: {
     args: "title",
+    icon: "id-card",
     handouts: ["worksheet"],
     open: (args, env) =>
-      `<div class="block block-card">\n<p class="block-label">${escapeHtml(env.t("block.card"))}: <strong>${escapeHtml(args.join(" "))}</strong></p>\n<div class="block-body">\n`,
+      `<div class="block block-card">\n<p class="block-label">${env.icon("id-card")}${escapeHtml(env.t("block.card"))}: <strong>${escapeHtml(args.join(" "))}</strong></p>\n<div class="block-body">\n`,
     close: "</div>\n</div>\n",
   },
   // `::: worksheet handin`: the sheet is collected, so it gets a name line;
@@ -68,36 +75,40 @@ export const BLOCKS = {
   worksheet: {
     args: "flags",
     flags: ["handin"],
+    icon: "pencil",
     handouts: ["worksheet"],
     open: (args, env) => {
       const name = args.includes("handin")
         ? `<p class="name-line">${escapeHtml(env.t("worksheet.name"))}: <span class="write-line"></span></p>\n`
         : "";
-      return `<div class="block block-worksheet">\n${label(env.t("block.worksheet"))}${name}<div class="block-body">\n`;
+      return `<div class="block block-worksheet">\n${label(env, "pencil", env.t("block.worksheet"))}${name}<div class="block-body">\n`;
     },
     close: "</div>\n</div>\n",
   },
   disclosure: {
     args: "none",
+    icon: "heart-handshake",
     handouts: [],
     open: (_args, env) => {
       const steps = env.disclosureSteps.map((s) => `<li>${escapeHtml(s)}</li>`).join("\n");
-      return `<div class="block block-disclosure">\n${label(env.t("block.disclosure"))}<ol class="disclosure-steps">\n${steps}\n</ol>\n`;
+      return `<div class="block block-disclosure">\n${label(env, "heart-handshake", env.t("block.disclosure"))}<ol class="disclosure-steps">\n${steps}\n</ol>\n`;
     },
     close: "</div>\n",
   },
   /** Where a teacher may end the first of two shorter periods. */
   split: {
     args: "none",
+    icon: "split",
     handouts: [],
-    open: (_args, env) => `<div class="block block-split" role="separator">\n${label(env.t("block.split"))}`,
+    open: (_args, env) => `<div class="block block-split" role="separator">\n${label(env, "split", env.t("block.split"))}`,
     close: "</div>\n",
   },
   // Family sheets print the region's default lines instead, the same on every sheet.
   helplines: {
     args: "lines",
+    icon: "life-buoy",
     handouts: [],
-    open: (args, env) => `<div class="block block-helplines">\n${label(env.t("block.helplines"))}${env.helplines(args)}`,
+    open: (args, env) => `<div class="block block-helplines">\n${label(env, "life-buoy", env.t("block.helplines"))}${env.helplines(args)}`,
     close: "</div>\n",
   },
 } satisfies Record<string, BlockSpec>;

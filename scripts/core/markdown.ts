@@ -28,6 +28,8 @@ export interface MarkdownEnv {
   disclosureSteps: readonly string[];
   /** The region's calling code, for WhatsApp links (wa.me). */
   dialing?: Dialing;
+  /** Inline SVG of a named icon; none: labels without icons. */
+  icon?: (name: string) => string;
 }
 
 export function blockParams(info: string): { name: string; args: string[] } {
@@ -207,7 +209,7 @@ export function createMarkdown(): MarkdownIt {
       // The close token carries no info: this closure knows whose it is.
       render: (tokens: Token[], idx: number, _o: unknown, env: MarkdownEnv) =>
         tokens[idx]!.nesting === 1
-          ? spec.open(blockParams(tokens[idx]!.info).args, { ...env, helplines: (names) => helplineListHtml(names, env) })
+          ? spec.open(blockParams(tokens[idx]!.info).args, { ...env, icon: env.icon ?? (() => ""), helplines: (names) => helplineListHtml(names, env) })
           : spec.close,
     });
   }

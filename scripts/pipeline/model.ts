@@ -5,6 +5,7 @@
 // language switcher and hreflang alternates always know the whole kit.
 import type Token from "markdown-it/lib/token.mjs";
 import QRCode from "qrcode";
+import { iconSvg } from "./icons.ts";
 import { blocksFor } from "../core/blocks.ts";
 import { contactHref, contactHtml, contactText, escapeHtml } from "../core/contacts.ts";
 import { bandVariants, BOOKLET, HANDOUTS, handoutStem, LOCALE_VARIANTS, type HandoutKind, type LessonVariant, type Variant } from "../core/handouts.ts";
@@ -386,6 +387,7 @@ export class LocaleModel {
       t,
       disclosureSteps: stringList(locale.strings, "disclosure.steps"),
       dialing: { callingCode: locale.region.meta.callingCode, trunkPrefix: locale.region.meta.trunkPrefix },
+      icon: iconSvg,
     };
     this.common = {
       lang: locale.meta.language,
