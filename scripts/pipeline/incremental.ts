@@ -40,17 +40,19 @@ export class IncrementalSite {
   }
 
   /**
-   * Draws the entries whose data changed. With `only`, other locales'
-   * pages are neither compared nor removed (a preview's first, quick pass
-   * over the locale just edited; the full pass after it covers the rest).
+   * Draws the entries whose data changed. With `only`, print pages and
+   * other locales' pages are neither compared nor removed (a preview's
+   * first, quick pass over the locale just edited; the full pass after it
+   * covers the rest).
    */
   async update(model: SiteModel, only?: (locale: string) => boolean): Promise<Rendered> {
-    const inScope = (locale: string) => !only || only(locale);
+    // A quick pass leaves print pages (no one looks at them) to the full pass after it.
+    const inScope = (locale: string, kind = "site") => !only || (kind === "site" && only(locale));
     const fresh = new Map<string, string>();
-    for (const [key, data] of this.drawn) if (!inScope(this.localeOf.get(key) ?? "")) fresh.set(key, data);
+    for (const [key, data] of this.drawn) if (!inScope(this.localeOf.get(key) ?? "", key.slice(0, key.indexOf(":")))) fresh.set(key, data);
     const changed = <T extends SiteEntry | PrintEntry>(entries: T[], kind: string): T[] =>
       entries.filter((entry) => {
-        if (!inScope(entry.locale)) return false;
+        if (!inScope(entry.locale, kind)) return false;
         const key = `${kind}:${entry.url}`;
         const data = JSON.stringify(entry);
         fresh.set(key, data);
