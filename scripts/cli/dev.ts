@@ -16,7 +16,7 @@ import { watch, type FSWatcher } from "chokidar";
 import { browserId, launchBrowser, type RunningBrowser } from "../system/browser.ts";
 import { buildDate, loadValidKit, markNotBuilt } from "../pipeline/build.ts";
 import { IncrementalSite } from "../pipeline/incremental.ts";
-import { modelLocales, onlyLocales, type PdfJob, type SiteModel } from "../pipeline/model.ts";
+import { buildModel, type PdfJob, type SiteModel } from "../pipeline/model.ts";
 import { renderPdfs } from "../pipeline/render-pdf.ts";
 import { TOOL_ROOT } from "../pipeline/render-site.ts";
 import { buildSearchIndexes } from "../pipeline/search-index.ts";
@@ -39,8 +39,6 @@ export interface DevServer {
   dir: string;
   /** Resolves after each update (a save, or PDFs made ready) with the pages drawn again. */
   updated(): Promise<string[]>;
-  /** Resolves when no update, print or search index is running or waiting. */
-  idle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -122,8 +120,6 @@ export async function startDev(options: DevOptions): Promise<DevServer> {
   let problems: Problem[] = [];
   let kit: Kit | undefined;
   let model: SiteModel | undefined;
-  /** Every locale's entries (the model before --locale filters it), for the next quick pass. */
-  let all: SiteModel | undefined;
   /** PDFs printed, by path under pdf/: the print page data they were printed from. */
   const printedFrom = new Map<string, string>();
   /** Print-page data seen in the previous model, so an edit shows which handouts it touched. */
@@ -180,22 +176,13 @@ export async function startDev(options: DevOptions): Promise<DevServer> {
     });
   };
 
-  /**
-   * One update: reload the kit (or reuse it when only PDFs became ready),
-   * redraw what changed. A save inside lessons/<locale>/ first takes a
-   * quick pass (that locale modelled, no content checks), so the open page
-   * shows it in well under a second; a full pass follows at once and
-   * redraws what the edit changed elsewhere (the locales translated from
-   * it) and reports what the content checks find.
-   */
-  const update = async (reload: boolean, why: string, focus?: string[]): Promise<string[]> => {
+  /** One update: reload the kit (or reuse it when only PDFs became ready), redraw what changed. */
+  const update = async (reload: boolean, why: string): Promise<string[]> => {
     const started = Date.now();
-    const quick = focus !== undefined && all !== undefined;
     if (reload || !kit || !model) {
       try {
-        kit = await loadValidKit(root, { locales: options.locales }, [], !quick);
-        all = await modelLocales(kit, { date }, quick ? { focus, previous: all! } : undefined);
-        model = onlyLocales(all, options.locales);
+        kit = await loadValidKit(root, { locales: options.locales });
+        model = await buildModel(kit, { locales: options.locales, date });
       } catch (error) {
         if (!(error instanceof KitError)) throw error;
         problems = error.problems;
@@ -205,8 +192,7 @@ export async function startDev(options: DevOptions): Promise<DevServer> {
       }
     }
     markPdfs(model);
-    const drawn = await site.update(model, quick ? (locale) => focus.includes(locale) : undefined);
-    if (quick) void run(true, "");
+    const drawn = await site.update(model);
     if (problems.length) {
       problems = [];
       send("problems", []);
@@ -226,19 +212,17 @@ export async function startDev(options: DevOptions): Promise<DevServer> {
 
   // Saves come in bursts (an editor writes, renames, touches): one update at a time, the latest wins.
   let running: Promise<void> = Promise.resolve();
-  let pending: { reload: boolean; why: string; focus?: string[] } | undefined;
-  const run = (reload: boolean, why = "", focus?: string[]): Promise<void> => {
+  let pending: { reload: boolean; why: string } | undefined;
+  const run = (reload: boolean, why = ""): Promise<void> => {
     const first = !pending;
-    // Two quick passes join into one over both locales; anything else makes it a full pass.
-    const joined = !pending ? focus : pending.focus && focus ? [...new Set([...pending.focus, ...focus])] : undefined;
-    pending = { reload: reload || (pending?.reload ?? false), why: why || pending?.why || "", focus: joined };
+    pending = { reload: reload || (pending?.reload ?? false), why: why || pending?.why || "" };
     if (!first) return running;
     running = running.then(async () => {
       const next = pending!;
       pending = undefined;
       if (closing) return;
       try {
-        const urls = await update(next.reload, next.why, next.focus);
+        const urls = await update(next.reload, next.why);
         const done = waiters;
         waiters = [];
         for (const w of done) w(urls);
@@ -269,12 +253,9 @@ export async function startDev(options: DevOptions): Promise<DevServer> {
     timer = setTimeout(() => {
       if (touchedTemplates) site.invalidate();
       const why = `Changed ${[...changedFiles].join(", ")}`;
-      // Files inside lessons/<locale>/ only: a quick pass over those locales first.
-      const locales = [...changedFiles].map((f) => f.split(/[/\\]/)).map((parts) => (parts[0] === LESSONS_DIR && parts.length > 2 ? parts[1]! : ""));
-      const focus = !touchedTemplates && locales.every(Boolean) ? [...new Set(locales)] : undefined;
       touchedTemplates = false;
       changedFiles = new Set();
-      void run(true, why, focus);
+      void run(true, why);
     }, 20);
   });
   await new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
@@ -341,14 +322,6 @@ export async function startDev(options: DevOptions): Promise<DevServer> {
     port,
     dir,
     updated: () => new Promise((resolve) => waiters.push(resolve)),
-    async idle() {
-      // Each settled step may queue the next (a quick pass queues the full one, a print redraws links).
-      for (let seen: [Promise<void>, Promise<void>] | undefined; !seen || seen[0] !== running || seen[1] !== background || pending; ) {
-        seen = [running, background];
-        await Promise.all(seen).catch(() => undefined);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
     async close() {
       closing = true;
       clearTimeout(timer);

@@ -58,13 +58,12 @@ export interface BuildResult {
  * problem (warnings included). Warnings alone do not fail: they are added
  * to `warnings` for the caller to print (`kit check --strict` fails on them).
  */
-export async function loadValidKit(root: string, options: BuildOptions = {}, warnings: Problem[] = [], contentChecks = true): Promise<Kit> {
+export async function loadValidKit(root: string, options: BuildOptions = {}, warnings: Problem[] = []): Promise<Kit> {
   const problems: Problem[] = [];
   const source = await loadKit(root, problems);
   const { kit } = validate(source, problems);
   if (kit) addFallbacks(kit, problems);
-  // `kit dev` leaves the content checks (a third of this function's time) to its second, full pass.
-  if (kit && !problems.length && contentChecks) runContentChecks(kit, problems, source);
+  if (kit && !problems.length) runContentChecks(kit, problems, source);
   if (options.locales) {
     for (const code of options.locales.filter((c) => !source.locales.some((l) => l.code === c))) {
       problems.push({ file: `lessons/${code}`, field: "--locale", message: `no locale "${code}": expected lessons/${code}/locale.yaml` });

@@ -24,8 +24,6 @@ export interface Rendered {
 export class IncrementalSite {
   /** What each page was last drawn from, by URL. */
   private drawn = new Map<string, string>();
-  /** The locale of each drawn page, by the same key. */
-  private localeOf = new Map<string, string>();
 
   constructor(readonly siteDir: string) {}
 
@@ -39,24 +37,13 @@ export class IncrementalSite {
     return this.drawn.get(`print:${url}`);
   }
 
-  /**
-   * Draws the entries whose data changed. With `only`, print pages and
-   * other locales' pages are neither compared nor removed (a preview's
-   * first, quick pass over the locale just edited; the full pass after it
-   * covers the rest).
-   */
-  async update(model: SiteModel, only?: (locale: string) => boolean): Promise<Rendered> {
-    // A quick pass leaves print pages (no one looks at them) to the full pass after it.
-    const inScope = (locale: string, kind = "site") => !only || (kind === "site" && only(locale));
+  async update(model: SiteModel): Promise<Rendered> {
     const fresh = new Map<string, string>();
-    for (const [key, data] of this.drawn) if (!inScope(this.localeOf.get(key) ?? "", key.slice(0, key.indexOf(":")))) fresh.set(key, data);
     const changed = <T extends SiteEntry | PrintEntry>(entries: T[], kind: string): T[] =>
       entries.filter((entry) => {
-        if (!inScope(entry.locale, kind)) return false;
         const key = `${kind}:${entry.url}`;
         const data = JSON.stringify(entry);
         fresh.set(key, data);
-        this.localeOf.set(key, entry.locale);
         return this.drawn.get(key) !== data;
       });
     const site = changed(model.site, "site");

@@ -819,39 +819,9 @@ function editionDate(date: Date, locale: string): string {
 }
 
 export async function buildModel(kit: Kit, options: BuildOptions = {}): Promise<SiteModel> {
-  return onlyLocales(await modelLocales(kit, options), options.locales);
-}
-
-/** The entries of these locales (all, when none are named). */
-export function onlyLocales(all: SiteModel, locales?: readonly string[]): SiteModel {
-  const wanted = (locale: string) => !locales || locales.includes(locale);
-  return { site: all.site.filter((e) => wanted(e.locale)), print: all.print.filter((e) => wanted(e.locale)), pdfs: all.pdfs.filter((j) => wanted(j.locale)) };
-}
-
-/** For `kit dev`: model only the `focus` locales again, and take every other locale's entries from `previous`. */
-export interface PartialModel {
-  focus: readonly string[];
-  /** A model of every locale (modelLocales), from an earlier run. */
-  previous: SiteModel;
-}
-
-/**
- * Every locale's entries, unfiltered by options.locales: the links between
- * locales (hreflang, x-default) need all of them. With `partial`, only the
- * focus locales are modelled and the rest come from the previous model, so
- * a preview shows an edit to one locale without modelling the others first.
- */
-export async function modelLocales(kit: Kit, options: BuildOptions = {}, partial?: PartialModel): Promise<SiteModel> {
   const all: SiteModel = { site: [], print: [], pdfs: [] };
   const byCode = new Map(kit.locales.map((l) => [l.code, l]));
   for (const locale of kit.locales) {
-    // Locales in the kit's order either way: the language switcher lists them in the order the entries come.
-    if (partial && !partial.focus.includes(locale.code)) {
-      all.site.push(...partial.previous.site.filter((e) => e.locale === locale.code));
-      all.print.push(...partial.previous.print.filter((e) => e.locale === locale.code));
-      all.pdfs.push(...partial.previous.pdfs.filter((j) => j.locale === locale.code));
-      continue;
-    }
     const m = new LocaleModel(kit, locale, byCode, all, options);
     await localePages(m);
     nowPages(m);
@@ -867,7 +837,8 @@ export async function modelLocales(kit: Kit, options: BuildOptions = {}, partial
   linkAlternates(all.site);
   linkDefault(all.site, kit.config.defaultLocale);
   linkGuided(all.site);
-  return all;
+  const wanted = (locale: string) => !options.locales || options.locales.includes(locale);
+  return { site: all.site.filter((e) => wanted(e.locale)), print: all.print.filter((e) => wanted(e.locale)), pdfs: all.pdfs.filter((j) => wanted(j.locale)) };
 }
 
 /** Each page links the same page in every locale of the kit (hreflang alternates). */
