@@ -112,8 +112,8 @@ describe("the incremental update, on a PDF laid out as Chromium writes it", () =
 
   it("adds XMP title and language, and /Contents on every link (its address or destination), with no PDF/UA claim", async () => {
     const updated = appendInfo(chromium, FIELDS)!;
-    expect(await described(chromium), "Chromium writes neither").toEqual({ title: undefined, language: undefined, links: ["", ""] });
-    expect(await described(updated)).toEqual({ title: FIELDS.title, language: "fr", links: ["https://example.org/livestream(b)", "Go to two"] });
+    expect(await described(chromium), "Chromium writes neither").toEqual({ title: undefined, language: undefined, links: ["", ""], figures: [] });
+    expect(await described(updated)).toEqual({ title: FIELDS.title, language: "fr", links: ["https://example.org/livestream(b)", "Go to two"], figures: [] });
     expect(latin1(updated)).not.toContain("pdfuaid");
     expect(await sound(updated, "chromium-described.pdf")).toContain("No syntax or stream encoding errors found");
   });
@@ -176,7 +176,7 @@ describe("the pdf-lib fallback, on any other layout", () => {
     const pdf = await taggedPdf({ title: "Tagged", pages: 3, anchors: ["far-away"], links: ["far-away"] });
     const updated = appendInfo(pdf, FIELDS);
     expect(updated).toBeDefined();
-    expect(await described(updated!)).toEqual({ title: FIELDS.title, language: "fr", links: ["Go to far away"] });
+    expect(await described(updated!)).toEqual({ title: FIELDS.title, language: "fr", links: ["Go to far away"], figures: [] });
     expect(await infoOf(updated!)).toEqual({ ...EXPECTED, pages: 3 });
     expect(await sound(updated!, "synthetic-stamped.pdf")).toContain("No syntax or stream encoding errors found");
     expect(countPages(pdf)).toBe(3);

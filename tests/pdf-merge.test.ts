@@ -146,7 +146,7 @@ describe("joining parts", () => {
   });
 
   it("writes XMP title and language, and /Contents on every link of every part", async () => {
-    expect(await described(new Uint8Array(await readFile(joined.file)))).toEqual({ title: INFO.title, language: "en", links: ["Go to part b", "Go to part c", "Go to part c"] });
+    expect(await described(new Uint8Array(await readFile(joined.file)))).toEqual({ title: INFO.title, language: "en", links: ["Go to part b", "Go to part c", "Go to part c"], figures: [] });
   });
 
   it("writes the same bytes for the same parts", async () => {
