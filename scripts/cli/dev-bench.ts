@@ -12,7 +12,8 @@ import { startDev } from "./dev.ts";
 export async function measureEditToReload(root: string, locales?: string[], tries = 5): Promise<number> {
   const work = await mkdtemp(path.join(os.tmpdir(), "kit-dev-bench-"));
   for (const part of [CONFIG_FILE, LESSONS_DIR, REGIONS_DIR]) await cp(path.join(root, part), path.join(work, part), { recursive: true });
-  const code = locales?.[0] ?? (await readdir(path.join(work, LESSONS_DIR))).sort()[0]!;
+  // lessons/ also holds files (LICENSE): the first locale is the first folder.
+  const code = locales?.[0] ?? (await readdir(path.join(work, LESSONS_DIR), { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort()[0]!;
   const id = (await readdir(path.join(work, LESSONS_DIR, code))).filter((n) => n.endsWith(".md")).sort()[0]!.replace(/\.md$/, "");
   const file = path.join(work, LESSONS_DIR, code, `${id}.md`);
   const server = await startDev({ root: work, port: 0, locales, log: () => undefined });
