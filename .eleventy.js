@@ -5,7 +5,8 @@ import { createHandlebars } from "./scripts/pipeline/site-helpers.ts";
 
 export default function (eleventyConfig) {
   eleventyConfig.addPlugin(handlebarsPlugin, { eleventyLibraryOverride: createHandlebars() });
-  eleventyConfig.addPassthroughCopy({ "templates/assets": "assets" });
+  // renderSite (scripts/pipeline/render-site.ts) says whether this pass copies the assets.
+  if (eleventyConfig.globalData.kitCopiesAssets !== false) eleventyConfig.addPassthroughCopy({ "templates/assets": "assets" });
   return {
     dir: { input: "templates", includes: "partials", layouts: "layouts" },
     templateFormats: ["hbs"],

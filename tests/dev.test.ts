@@ -115,6 +115,10 @@ describe("kit dev", () => {
       return { status: res.status, head: new TextDecoder().decode((await res.arrayBuffer()).slice(0, 5)) };
     });
     expect(pdf).toEqual({ status: 200, head: "%PDF-" });
+    // Printing them redraws the pages that link them, and nothing more: the preview settles
+    // (a print that counted as a change would print again, and never be idle).
+    const settled = await fetch(`${url}__kit-dev/idle`, { signal: AbortSignal.timeout(30_000) }).then((r) => r.text());
+    expect(settled).toBe("idle");
     await page.close();
   }, 90_000);
 

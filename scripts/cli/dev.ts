@@ -4,9 +4,12 @@
 // watches the kit with chokidar and redraws only the pages whose data
 // changed (pipeline/incremental.ts). Pages learn of a change by server-sent
 // events from a small script added to HTML as it is served, so the files
-// on disk are exactly a build's pages. The hand-written parts (the static
-// file server, the event stream, the queue) are a few lines each, which a
-// dependency would not make shorter.
+// on disk are exactly a build's pages. A save draws its web pages first and
+// tells the open pages; its print pages (the booklets' are large) are drawn
+// once the reloading page has loaded, and its handouts printed after that,
+// so the page a person looks at is back within a second. The hand-written
+// parts (the static file server, the event stream, the queue) are a few
+// lines each, which a dependency would not make shorter.
 import { createReadStream } from "node:fs";
 import { mkdtemp, rm, stat, readFile } from "node:fs/promises";
 import http from "node:http";
@@ -16,7 +19,8 @@ import { watch, type FSWatcher } from "chokidar";
 import { browserId, launchBrowser, type RunningBrowser } from "../system/browser.ts";
 import { buildDate, loadValidKit, markNotBuilt } from "../pipeline/build.ts";
 import { IncrementalSite } from "../pipeline/incremental.ts";
-import { buildModel, type PdfJob, type SiteModel } from "../pipeline/model.ts";
+import { isDeepStrictEqual } from "node:util";
+import { buildModel, type PdfJob, type PrintEntry, type SiteModel } from "../pipeline/model.ts";
 import { renderPdfs } from "../pipeline/render-pdf.ts";
 import { TOOL_ROOT } from "../pipeline/render-site.ts";
 import { buildSearchIndexes } from "../pipeline/search-index.ts";
@@ -39,11 +43,16 @@ export interface DevServer {
   dir: string;
   /** Resolves after each update (a save, or PDFs made ready) with the pages drawn again. */
   updated(): Promise<string[]>;
+  /** Resolves once no update, print or search index is running or waiting. */
+  idle(): Promise<void>;
   close(): Promise<void>;
 }
 
 const CLIENT_PATH = "/__kit-dev/client.js";
 const EVENTS_PATH = "/__kit-dev/events";
+const IDLE_PATH = "/__kit-dev/idle";
+/** How long print pages wait for a reloading page to load first. */
+const RELOAD_WAIT_MS = 2000;
 const CLIENT_TAG = `<script src="${CLIENT_PATH}" defer></script>`;
 
 // Runs in the page: reloads it when it was drawn again, and shows the
@@ -51,7 +60,7 @@ const CLIENT_TAG = `<script src="${CLIENT_PATH}" defer></script>`;
 // it is served as a file, and styled through the DOM, not a style attribute).
 const CLIENT = `(() => {
   const here = decodeURIComponent(location.pathname.replace(/^\\//, "")) || "index.html";
-  const events = new EventSource(${JSON.stringify(EVENTS_PATH)});
+  const events = new EventSource(${JSON.stringify(EVENTS_PATH)} + "?page=" + encodeURIComponent(here));
   events.addEventListener("reload", (e) => {
     const urls = JSON.parse(e.data);
     if (urls.includes("*") || urls.includes(here)) location.reload();
@@ -103,11 +112,6 @@ async function fileIn(dir: string, urlPath: string): Promise<string | undefined>
   return info?.isFile() ? file : undefined;
 }
 
-/** The handouts a change touched: those whose print page was drawn from other data (booklets are left to a build). */
-function signature(site: IncrementalSite, job: PdfJob): string | undefined {
-  return site.printed(job.html);
-}
-
 export async function startDev(options: DevOptions): Promise<DevServer> {
   const log = options.log ?? ((line: string) => console.log(line));
   const root = path.resolve(options.root);
@@ -116,59 +120,104 @@ export async function startDev(options: DevOptions): Promise<DevServer> {
   const pdfDir = path.join(dir, "pdf");
   const site = new IncrementalSite(siteDir);
   const date = buildDate();
-  const clients = new Set<http.ServerResponse>();
+  /** Open pages listening for changes, each with its page (as the client script names it). */
+  const clients = new Map<http.ServerResponse, string>();
+  /** Called when a page connects: a reloaded page connects again once it has loaded. */
+  let connected: (() => void)[] = [];
   let problems: Problem[] = [];
   let kit: Kit | undefined;
-  let model: SiteModel | undefined;
-  /** PDFs printed, by path under pdf/: the print page data they were printed from. */
-  const printedFrom = new Map<string, string>();
-  /** Print-page data seen in the previous model, so an edit shows which handouts it touched. */
-  let lastSeen = new Map<string, string>();
+  /** PDFs printed, by path under pdf/: the print page they were printed from. */
+  const printedFrom = new Map<string, PrintEntry>();
   let browser: RunningBrowser | undefined;
   let closing = false;
   let waiters: ((urls: string[]) => void)[] = [];
+  /** The first update draws everything and prints nothing (a build prints the handouts). */
+  let initial = true;
 
   const send = (event: string, data: unknown) => {
-    for (const res of clients) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    for (const res of clients.keys()) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   };
 
-  /** Links point at a PDF only once it is printed from the page now shown. */
+  /**
+   * Tells the open pages which pages were drawn again, and waits (at most
+   * RELOAD_WAIT_MS) until those that reload have loaded and connected again:
+   * the print pages are drawn after, as drawing blocks this process, which
+   * also serves the reloading page.
+   */
+  const sendReload = async (urls: string[]) => {
+    const reloading = [...clients.values()].filter((here) => urls.includes("*") || urls.includes(here)).length;
+    send("reload", urls);
+    if (!reloading) return;
+    let back = 0;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, RELOAD_WAIT_MS);
+      const onConnect = () => {
+        if (++back < reloading) return connected.push(onConnect);
+        clearTimeout(timer);
+        resolve();
+      };
+      connected.push(onConnect);
+    });
+    connected = [];
+  };
+
+  /** Links point at a PDF only once it is printed from the print page now drawn. */
   const markPdfs = (m: SiteModel) => {
-    const missing = new Set(m.pdfs.filter((j) => j.booklet || printedFrom.get(j.pdf) !== JSON.stringify(m.print.find((p) => p.url === j.html))).map((j) => j.pdf));
-    markNotBuilt(m, missing);
+    const drawnFrom = new Map(m.print.map((p) => [p.url, p]));
+    const current = (j: PdfJob) => {
+      const from = printedFrom.get(j.pdf);
+      return from !== undefined && isDeepStrictEqual(from, drawnFrom.get(j.html));
+    };
+    markNotBuilt(m, new Set(m.pdfs.filter((j) => j.booklet || !current(j)).map((j) => j.pdf)));
   };
 
-  // Background work (PDFs, then the search index), one job at a time.
-  let background: Promise<void> = Promise.resolve();
+  // Background work, each kind one job at a time and apart, so a search
+  // index never waits for a print: PDFs (the handouts whose print pages
+  // were drawn again, gathered while a print runs), and the search index.
+  let printing: Promise<void> = Promise.resolve();
+  let searching: Promise<void> = Promise.resolve();
   let searchQueued = false;
   const queueSearch = () => {
     if (searchQueued) return;
     searchQueued = true;
-    background = background.then(async () => {
+    searching = searching.then(async () => {
       searchQueued = false;
       if (closing || !kit) return;
       const locales = kit.locales.map((l) => l.code).filter((c) => !options.locales || options.locales.includes(c));
       await buildSearchIndexes(siteDir, locales).catch((error: unknown) => log(`Search index not rebuilt: ${error instanceof Error ? error.message : String(error)}`));
     });
   };
+  /** Handouts to print, by PDF path, with the print page each is printed from. */
+  const toPrint = new Map<string, { job: PdfJob; from: PrintEntry }>();
+  let printQueued = false;
   const queuePdfs = (jobs: PdfJob[]) => {
-    if (!jobs.length) return;
-    const from = new Map(jobs.map((j) => [j.pdf, signature(site, j) ?? ""]));
-    background = background.then(async () => {
-      if (closing || !kit) return;
+    for (const job of jobs) {
+      const from = site.printed(job.html);
+      if (from) toPrint.set(job.pdf, { job, from });
+    }
+    if (!toPrint.size || printQueued) return;
+    printQueued = true;
+    printing = printing.then(async () => {
+      printQueued = false;
+      const round = [...toPrint.values()];
+      toPrint.clear();
+      if (closing || !kit || !round.length) return;
       const started = Date.now();
       try {
-        await renderPdfs(jobs, {
-          browser: async () => (browser ??= await launchBrowser(log, { ownSignals: true })).browser,
-          browserId: await browserId(),
-          cacheDir: path.join(dir, ".cache", "pdf"),
-          siteDir,
-          outDir: dir,
-          meta: { author: kit.config.author, subject: kit.config.subject, date },
-          concurrency: 1,
-        });
-        for (const [pdf, data] of from) printedFrom.set(pdf, data);
-        log(`Printed ${jobs.length} handout(s) in ${Date.now() - started} ms: ${jobs.map((j) => j.name).join(", ")}`);
+        await renderPdfs(
+          round.map((r) => r.job),
+          {
+            browser: async () => (browser ??= await launchBrowser(log, { ownSignals: true })).browser,
+            browserId: await browserId(),
+            cacheDir: path.join(dir, ".cache", "pdf"),
+            siteDir,
+            outDir: dir,
+            meta: { author: kit.config.author, subject: kit.config.subject, date },
+            concurrency: 1,
+          },
+        );
+        for (const { job, from } of round) printedFrom.set(job.pdf, from);
+        log(`Printed ${round.length} handout(s) in ${Date.now() - started} ms: ${round.map((r) => r.job.name).join(", ")}`);
         if (!closing) await run(false);
       } catch (error) {
         if (!closing) log(`Printing failed: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
@@ -176,20 +225,27 @@ export async function startDev(options: DevOptions): Promise<DevServer> {
     });
   };
 
-  /** One update: reload the kit (or reuse it when only PDFs became ready), redraw what changed. */
-  const update = async (reload: boolean, why: string): Promise<string[]> => {
+  /**
+   * One update: reload the kit (or reuse it when only PDFs became ready),
+   * draw the web pages that changed and tell the open pages, then draw the
+   * print pages that changed and queue their handouts for printing. A new
+   * model each time: the site compares it with the last one, and markPdfs
+   * marks its links.
+   */
+  const update = async (reload: boolean, why: string, redrawAll: boolean): Promise<string[]> => {
     const started = Date.now();
-    if (reload || !kit || !model) {
-      try {
-        kit = await loadValidKit(root, { locales: options.locales });
-        model = await buildModel(kit, { locales: options.locales, date });
-      } catch (error) {
-        if (!(error instanceof KitError)) throw error;
-        problems = error.problems;
-        log(`${formatProblems(problems)}\nThe preview keeps the last good pages; it updates on the next good save.`);
-        send("problems", problems);
-        return [];
-      }
+    // A template or stylesheet changed: every page, and the assets, again.
+    if (redrawAll) site.invalidate();
+    let model: SiteModel;
+    try {
+      if (reload || !kit) kit = await loadValidKit(root, { locales: options.locales });
+      model = await buildModel(kit, { locales: options.locales, date });
+    } catch (error) {
+      if (!(error instanceof KitError)) throw error;
+      problems = error.problems;
+      log(`${formatProblems(problems)}\nThe preview keeps the last good pages; it updates on the next good save.`);
+      send("problems", problems);
+      return [];
     }
     markPdfs(model);
     const drawn = await site.update(model);
@@ -197,32 +253,32 @@ export async function startDev(options: DevOptions): Promise<DevServer> {
       problems = [];
       send("problems", []);
     }
-    const urls = [...drawn.site, ...drawn.removed];
-    send("reload", urls);
+    const urls = [...drawn.drawn, ...drawn.removed];
     const ms = Date.now() - started;
-    if (why) log(`${why}: ${drawn.site.length} page(s) and ${drawn.print.length} print page(s) redrawn in ${ms} ms.`);
-    // Handouts whose print page changed since the last update are printed again.
-    const seen = new Map(model.print.map((p) => [p.url, site.printed(p.url) ?? ""]));
-    const touched = model.pdfs.filter((j) => !j.booklet && lastSeen.has(j.html) && lastSeen.get(j.html) !== seen.get(j.html));
-    lastSeen = seen;
-    queuePdfs(touched);
+    await sendReload(urls);
+    const printed = await site.updatePrint(model);
+    if (why) log(`${why}: ${drawn.drawn.length} page(s) redrawn in ${ms} ms, then ${printed.drawn.length} print page(s) in ${Date.now() - started - ms} ms.`);
+    // Handouts whose print page was drawn again are printed again (none at start: a build prints them all).
+    const redrawn = new Set(printed.drawn);
+    if (!initial) queuePdfs(model.pdfs.filter((j) => !j.booklet && redrawn.has(j.html)));
+    initial = false;
     if (urls.length) queueSearch();
     return urls;
   };
 
   // Saves come in bursts (an editor writes, renames, touches): one update at a time, the latest wins.
   let running: Promise<void> = Promise.resolve();
-  let pending: { reload: boolean; why: string } | undefined;
-  const run = (reload: boolean, why = ""): Promise<void> => {
+  let pending: { reload: boolean; why: string; redrawAll: boolean } | undefined;
+  const run = (reload: boolean, why = "", redrawAll = false): Promise<void> => {
     const first = !pending;
-    pending = { reload: reload || (pending?.reload ?? false), why: why || pending?.why || "" };
+    pending = { reload: reload || (pending?.reload ?? false), why: why || pending?.why || "", redrawAll: redrawAll || (pending?.redrawAll ?? false) };
     if (!first) return running;
     running = running.then(async () => {
       const next = pending!;
       pending = undefined;
       if (closing) return;
       try {
-        const urls = await update(next.reload, next.why);
+        const urls = await update(next.reload, next.why, next.redrawAll);
         const done = waiters;
         waiters = [];
         for (const w of done) w(urls);
@@ -234,8 +290,18 @@ export async function startDev(options: DevOptions): Promise<DevServer> {
     return running;
   };
 
+  /** Resolves once no update, print or search index is running or waiting. */
+  const idle = async (): Promise<void> => {
+    // Work queues more work (a print redraws the pages that link it): wait until a look finds none.
+    for (;;) {
+      const seen = [running, printing, searching];
+      await Promise.all(seen);
+      if (seen[0] === running && seen[1] === printing && seen[2] === searching && !pending && !debouncing) return;
+    }
+  };
+
   await run(true);
-  if (!model) throw new KitError(problems);
+  if (initial) throw new KitError(problems);
   queueSearch();
 
   const templates = path.join(TOOL_ROOT, "templates");
@@ -244,18 +310,21 @@ export async function startDev(options: DevOptions): Promise<DevServer> {
     ignored: (file: string) => /(^|[/\\])(\.|node_modules)|~$|\.swp$/.test(path.basename(file)) && file !== root,
   });
   let timer: NodeJS.Timeout | undefined;
+  let debouncing = false;
   let touchedTemplates = false;
   let changedFiles = new Set<string>();
   watcher.on("all", (_event, file) => {
     if (file.startsWith(templates + path.sep)) touchedTemplates = true;
     changedFiles.add(path.relative(file.startsWith(templates) ? TOOL_ROOT : root, file));
     clearTimeout(timer);
+    debouncing = true;
     timer = setTimeout(() => {
-      if (touchedTemplates) site.invalidate();
+      debouncing = false;
       const why = `Changed ${[...changedFiles].join(", ")}`;
+      const redrawAll = touchedTemplates;
       touchedTemplates = false;
       changedFiles = new Set();
-      void run(true, why);
+      void run(true, why, redrawAll);
     }, 20);
   });
   await new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
@@ -271,8 +340,18 @@ export async function startDev(options: DevOptions): Promise<DevServer> {
     if (url.pathname === EVENTS_PATH) {
       res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
       res.write(`retry: 500\nevent: problems\ndata: ${JSON.stringify(problems)}\n\n`);
-      clients.add(res);
+      clients.set(res, url.searchParams.get("page") ?? "");
       req.on("close", () => clients.delete(res));
+      const waiting = connected;
+      connected = [];
+      for (const call of waiting) call();
+      return;
+    }
+    if (url.pathname === IDLE_PATH) {
+      // Answers once the preview has nothing left to do: for npm run bench, which times saves from outside.
+      await idle();
+      res.writeHead(200, { "content-type": "text/plain", "cache-control": "no-store" });
+      res.end("idle");
       return;
     }
     if (url.pathname === CLIENT_PATH) {
@@ -322,18 +401,20 @@ export async function startDev(options: DevOptions): Promise<DevServer> {
     port,
     dir,
     updated: () => new Promise((resolve) => waiters.push(resolve)),
+    idle,
     async close() {
       closing = true;
       clearTimeout(timer);
       await watcher.close();
-      for (const res of clients) res.end();
+      for (const res of clients.keys()) res.end();
       clients.clear();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       // The browser goes first, so a print in progress ends now rather than at its end.
       await browser?.close().catch(() => undefined);
       await running.catch(() => undefined);
-      await background.catch(() => undefined);
+      await printing.catch(() => undefined);
+      await searching.catch(() => undefined);
       await browser?.close().catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
     },

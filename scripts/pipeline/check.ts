@@ -86,12 +86,28 @@ export function checkLesson(lesson: Lesson, locale: Locale, problems: Problem[],
   const say = lesson.runs.filter((r) => r.block === "say");
   if (limit !== undefined && say.length) {
     const text = say.map((r) => r.text.trim()).join(" ");
-    const grade = readability.fleschKincaidGrade(text);
+    const grade = gradeOf(text);
     if (grade > limit) {
       const first = say[0]!.line;
       problem(first, "reading-level", `the ::: say text reads at Flesch-Kincaid grade ${grade.toFixed(1)}, above ${limit} for band ${lesson.meta.band}: use shorter sentences and everyday words`, "::: say");
     }
   }
+}
+
+/**
+ * Grades already worked out, by text: counting syllables is most of the
+ * checks' time, and `kit dev` checks the whole kit on every save while a
+ * save changes one lesson. The grade is a function of the text alone.
+ */
+const grades = new Map<string, number>();
+function gradeOf(text: string): number {
+  let grade = grades.get(text);
+  if (grade === undefined) {
+    // Bounded: a long `kit dev` session must not keep every version ever saved.
+    if (grades.size > 2000) grades.clear();
+    grades.set(text, (grade = readability.fleschKincaidGrade(text)));
+  }
+  return grade;
 }
 
 /** For each band a locale ships, its lessons together teach every message. */

@@ -21,6 +21,10 @@ const stripRefs = (text: string) => text.replace(REFERENCE, " ");
 function wordPattern(source: string, flags = "giu"): RegExp {
   return new RegExp(`(?<![\\p{L}\\p{N}])(?:${source.replace(/ +/g, "\\s+")})(?![\\p{L}\\p{N}])`, flags);
 }
+/** One pattern that matches where any of `patterns` does: a chunk none of them is in is passed over in one test. */
+function anyOf(patterns: readonly RegExp[]): RegExp {
+  return new RegExp(patterns.map((p) => `(?:${p.source})`).join("|") || "(?!)", "iu");
+}
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /**
@@ -44,20 +48,43 @@ export function lessonChunks(lesson: Lesson, frontRuns: TextRun[]): Chunk[] {
   return chunks;
 }
 
-/** Each match of `pattern` in the chunk, with the sentence it stands in and its line. */
-function* matches(chunk: Chunk, pattern: RegExp): Generator<{ text: string; sentence: string; line: number }> {
+/** A chunk's text joined once, with where each part starts: every rule reads the same text. */
+interface Joined {
+  chunk: Chunk;
+  text: string;
+  starts: number[];
+  sentences?: RegExpExecArray[];
+}
+
+function join(chunk: Chunk): Joined {
   const starts: number[] = [];
   let text = "";
   for (const part of chunk.parts) {
     starts.push(text.length);
     text += stripRefs(part.text);
   }
-  for (const sentence of text.matchAll(/[^.!?;\n]+[.!?;]*/g)) {
+  return { chunk, text, starts };
+}
+
+/**
+ * Each match of `pattern` in the chunk, with the sentence it stands in and
+ * its line. Most rules match nowhere in most chunks, so the whole text is
+ * tested first and only a chunk that matches is split into sentences (once):
+ * this is what keeps the checks fast enough for a save in `kit dev`.
+ */
+function* matches(joined: Joined, pattern: RegExp): Generator<{ text: string; sentence: string; line: number }> {
+  pattern.lastIndex = 0;
+  const found = pattern.test(joined.text);
+  // matchAll starts where test() left a global pattern.
+  pattern.lastIndex = 0;
+  if (!found) return;
+  joined.sentences ??= [...joined.text.matchAll(/[^.!?;\n]+[.!?;]*/g)];
+  for (const sentence of joined.sentences) {
     for (const m of sentence[0].matchAll(pattern)) {
       const at = sentence.index + m.index;
-      let i = starts.length - 1;
-      while (i > 0 && starts[i]! > at) i--;
-      yield { text: m[0].trim(), sentence: sentence[0], line: chunk.parts[i]!.line };
+      let i = joined.starts.length - 1;
+      while (i > 0 && joined.starts[i]! > at) i--;
+      yield { text: m[0].trim(), sentence: sentence[0], line: joined.chunk.parts[i]!.line };
     }
   }
 }
@@ -124,11 +151,13 @@ function stringChunks(parsed: Parsed): Chunk[] {
 /** The glossary's phrases in the chunks, each reported once per line with the term to use. */
 export function glossaryProblems(glossary: Glossary, chunks: Chunk[], problems: Problem[]): void {
   const rules = compile(glossary);
-  for (const chunk of chunks) {
+  const any = anyOf(rules.map((r) => r.phrase));
+  for (const chunk of chunks.map(join)) {
+    if (!any.test(chunk.text)) continue;
     for (const rule of rules) {
       for (const m of matches(chunk, rule.phrase)) {
         if (!rule.context.every((c) => c.test(m.sentence))) continue;
-        problems.push({ file: chunk.file, line: m.line, rule: `glossary/${rule.concept}`, message: `"${m.text}": use "${rule.use}" (${rule.note})` });
+        problems.push({ file: chunk.chunk.file, line: m.line, rule: `glossary/${rule.concept}`, message: `"${m.text}": use "${rule.use}" (${rule.note})` });
       }
     }
   }
@@ -160,11 +189,13 @@ export function checkLocalTerms(locale: Locale, source: KitSource, lessonChunksO
     .filter((code) => !own.has(code))
     .flatMap((code) => termsOf(code).filter((t) => !ownTerms.has(t.toLowerCase())).map((term) => ({ code, term, pattern: wordPattern(`${escapeRegExp(term)}(?:['’]?s)?`) })));
   if (!foreign.length) return;
-  for (const chunk of locale.lessons.filter((l) => !l.fallbackFrom).flatMap(lessonChunksOf)) {
-    for (const { code, term, pattern } of foreign) {
+  const any = anyOf(foreign.map((f) => f.pattern));
+  for (const chunk of locale.lessons.filter((l) => !l.fallbackFrom).flatMap(lessonChunksOf).map(join)) {
+    if (!any.test(chunk.text)) continue;
+    for (const { code, pattern } of foreign) {
       for (const m of matches(chunk, pattern)) {
         problems.push({
-          file: chunk.file,
+          file: chunk.chunk.file,
           line: m.line,
           severity: "warning",
           rule: `local-terms/${code}`,

@@ -115,8 +115,7 @@ export function nowPages(m: LocaleModel): void {
 }
 
 /** The `##` headings of a lesson body, with the ids markdown-it-anchor gives them. */
-export function contentsOf(body: string, env: MarkdownEnv): { id: string; text: string }[] {
-  const tokens = markdown().parse(body, env);
+export function contentsOf(tokens: readonly Token[]): { id: string; text: string }[] {
   return tokens.flatMap((token, i) => {
     const id = token.type === "heading_open" && token.tag === "h2" ? token.attrGet("id") : null;
     const text = (tokens[i + 1]?.children ?? []).filter((c) => c.type === "text" || c.type === "code_inline").map((c) => c.content).join("");

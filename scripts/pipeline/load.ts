@@ -50,9 +50,26 @@ export const REGIONS_DIR = "regions";
 export const CONFIG_FILE = "kit.config.yaml";
 export const GLOSSARY_FILE = "glossary.yaml";
 
-function parseYaml(text: string, file: string, firstLine: number, problems: Problem[]): Parsed {
+/**
+ * The last parse of each file, by its text: `kit dev` loads the whole kit
+ * again on every save, and parsing YAML was a third of that. Only the
+ * parse is kept, and only read (line look-ups): each load still makes its own
+ * data with `toJS()`, so nothing a later stage does to it is shared.
+ */
+const parses = new Map<string, { text: string; doc: Document; lc: LineCounter }>();
+
+function parseOnce(text: string, file: string, firstLine: number): { doc: Document; lc: LineCounter } {
+  const key = `${file}\0${firstLine}`;
+  const last = parses.get(key);
+  if (last?.text === text) return last;
   const lc = new LineCounter();
   const doc: Document = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  parses.set(key, { text, doc, lc });
+  return { doc, lc };
+}
+
+function parseYaml(text: string, file: string, firstLine: number, problems: Problem[]): Parsed {
+  const { doc, lc } = parseOnce(text, file, firstLine);
   const reported = new Set<number>();
   for (const err of doc.errors) {
     // One syntax error often yields several follow-on errors on its line.

@@ -335,11 +335,12 @@ export function baseFor(url: string): string {
 }
 
 /** Renders only the blocks named, in body order: cards and worksheets for the worksheet. */
-function renderBlocks(body: string, env: MarkdownEnv, names: readonly string[]): string {
+/** The named blocks of a lesson's parsed body (lessonPages parses each body once: it was most of the model's time). */
+function renderBlocks(tokens: readonly Token[], env: MarkdownEnv, names: readonly string[]): string {
   const md = markdown();
   const picked: Token[] = [];
   let inside = false;
-  for (const token of md.parse(body, env)) {
+  for (const token of tokens) {
     if (token.type.startsWith("container_") && token.nesting === 1) inside = names.includes(blockParams(token.info).name);
     if (inside) picked.push(token);
     if (token.type.startsWith("container_") && token.nesting === -1) inside = false;
@@ -455,8 +456,9 @@ export class LocaleModel {
 
   /** A print page for each paper, and its PDF job; booklet sections are recorded as they come. */
   /** `lesson`: the lesson a handout belongs to, under whose title the contents list it by its kind. */
-  addPrint(stem: string, variant: Variant, title: string, data: HandoutData | HelpData | CardsData, band?: Band, lesson?: string): void {
+  addPrint(stem: string, variant: Variant, title: string, shown: HandoutData | HelpData | CardsData, band?: Band, lesson?: string): void {
     const kind = HANDOUTS[variant].template;
+    const data = printable(shown);
     if ((HANDOUTS[variant] as HandoutKind).inBooklet) {
       // A booklet section is the very same page as the handout, so it takes
       // the same number of pages: that is how the contents get numbered.
@@ -481,6 +483,18 @@ export class LocaleModel {
     this.out.pdfs.push(job);
     return job;
   }
+}
+
+/**
+ * A page's data without its download links, for print: no handout shows
+ * them, and they are shared with the web page, where markNotBuilt marks the
+ * ones not built. Kept in, a mark would count as a change to what a PDF is
+ * printed from (kit dev would print it again, and again).
+ */
+function printable<T extends object>(data: T): T {
+  if (!("downloads" in data)) return data;
+  const { downloads: _links, ...rest } = data as T & { downloads: unknown };
+  return rest as T;
 }
 
 /**
@@ -697,6 +711,9 @@ async function lessonPages(m: LocaleModel, lesson: Lesson): Promise<void> {
   const inBand = m.sorted.filter((l) => l.meta.band === lesson.meta.band);
   const pos = inBand.indexOf(lesson);
   const near = (l: Lesson | undefined) => (l ? { title: l.meta.title, href: m.lessonUrl(l.id) } : undefined);
+  // Parsed once; the page, its contents and every handout's blocks render from these tokens.
+  const md = markdown();
+  const tokens = md.parse(lesson.body, m.env);
   const view: LessonView = {
     lesson: {
       id: lesson.id,
@@ -708,8 +725,8 @@ async function lessonPages(m: LocaleModel, lesson: Lesson): Promise<void> {
       goals: lesson.meta.goals,
       materials: lesson.meta.materials,
       family: lesson.meta.family,
-      html: markdown().render(lesson.body, m.env),
-      contents: contentsOf(lesson.body, m.env),
+      html: md.renderer.render(tokens, md.options, m.env),
+      contents: contentsOf(tokens),
       adult: lesson.meta.band === "adults",
     },
     downloads: m.downloads(lesson.variants, lesson.id),
@@ -725,8 +742,8 @@ async function lessonPages(m: LocaleModel, lesson: Lesson): Promise<void> {
   const helpLines = helplineListHtml(m.locale.region.meta.default, m.env);
   for (const variant of lesson.variants) {
     const shown = blocksFor(variant);
-    const cardsHtml = shown.includes("card") ? renderBlocks(lesson.body, m.env, ["card"]) : "";
-    const blocksHtml = renderBlocks(lesson.body, m.env, shown.filter((name) => name !== "card"));
+    const cardsHtml = shown.includes("card") ? renderBlocks(tokens, m.env, ["card"]) : "";
+    const blocksHtml = renderBlocks(tokens, m.env, shown.filter((name) => name !== "card"));
     const data: HandoutData = { ...view, variantLabel: t(`variant.${variant}`), link, blocksHtml, cardsHtml, helpLines };
     if (variant === "family") data.familySteps = stringList(m.locale.strings, "family.tells.steps");
     m.addPrint(handoutStem(variant, lesson.id), variant, t("handout.title", { title: lesson.meta.title, variant: t(`variant.${variant}`) }), data, lesson.meta.band, lesson.meta.title);

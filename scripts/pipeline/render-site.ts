@@ -19,7 +19,18 @@ function registerTypeScriptLoader(): void {
 /** The templates and .eleventy.js belong to the tool, not to a kit's content folder. */
 export const TOOL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-export async function renderSite(model: SiteModel, outDir: string): Promise<number> {
+export interface RenderOptions {
+  /**
+   * Copy the stylesheets, scripts and fonts too (default). `kit dev` draws
+   * a save's web pages and then its print pages in two passes, and copies
+   * the assets once: a page reloading while they are copied again could
+   * get half a stylesheet.
+   */
+  assets?: boolean;
+}
+
+export async function renderSite(model: SiteModel, outDir: string, options: RenderOptions = {}): Promise<number> {
+  const assets = options.assets ?? true;
   registerTypeScriptLoader();
   const previous = process.cwd();
   // Eleventy resolves the directories of its config from the working directory.
@@ -30,11 +41,13 @@ export async function renderSite(model: SiteModel, outDir: string): Promise<numb
       quietMode: true,
       config(eleventyConfig) {
         eleventyConfig.addGlobalData("kit", model);
+        // Read by .eleventy.js, which adds the passthrough copy after this runs.
+        eleventyConfig.addGlobalData("kitCopiesAssets", assets);
       },
     });
     eleventy.disableLogger();
     await eleventy.write();
-    await writeFonts(path.join(outDir, "assets"));
+    if (assets) await writeFonts(path.join(outDir, "assets"));
     return model.site.length + model.print.length;
   } finally {
     process.chdir(previous);
