@@ -78,7 +78,7 @@ export interface PdfTimings {
   keys: number;
   /** Cache look-ups and hard links (or copies) of reused PDFs and parts. */
   lookup: number;
-  /** The handout pool, first tab to last print. */
+  /** The pool, first tab to the last handout printed (booklet parts print beside them). */
   handouts: number;
   /** In Chromium: loading and printing handouts. */
   print: number;
@@ -88,7 +88,7 @@ export interface PdfTimings {
   count: number;
   /** Writing printed PDFs and putting them in the cache. */
   store: number;
-  /** The booklet-part pool, one part at a time. */
+  /** The pool after the last handout: the booklet parts still to print, one at a time. */
   parts: number;
   /** In Chromium: loading, numbering and printing booklet parts. */
   partPrint: number;
@@ -186,10 +186,10 @@ async function numberPart(page: Page, part: PartSettings): Promise<void> {
 }
 
 /**
- * Prints every PDF not in the cache: handouts first, then the booklets,
- * which are numbered from the handouts' page counts and printed in parts
- * of bounded size, one part at a time, so memory grows neither with the
- * kit nor with the machine's cores. A page that crashes or times out is
+ * Prints every PDF not in the cache: the handouts, and the booklets, which
+ * are numbered from the handouts' page counts and printed in parts of
+ * bounded size, one part at a time (beside the handouts still printing),
+ * so memory grows neither with the kit nor with the machine's cores. A page that crashes or times out is
  * retried once in a fresh tab; whatever still fails is a PrintError.
  */
 export async function renderPdfs(jobs: readonly PdfJob[], options: PdfOptions): Promise<PdfResult> {
@@ -218,63 +218,136 @@ export async function renderPdfs(jobs: readonly PdfJob[], options: PdfOptions): 
     for (const job of jobs.filter((j) => j.booklet)) if (!(await reuseBooklet(run, job))) run.result.missing.push(job.pdf);
     return run.result;
   }
-  await timed(run, "handouts", () => runPool(run, handouts, options.concurrency ?? os.availableParallelism()));
-  failIf(run.failures);
+  // Handouts in booklet order (locale, then paper), so the first booklet's
+  // sections are all counted early and its parts print beside the rest.
+  const group = (job: PdfJob) => `${job.locale}\0${job.paper}`;
+  const order = [...new Set(jobs.map(group))];
+  const byGroup = new Map(jobs.map((j) => [j.html, order.indexOf(group(j))]));
+  handouts.sort((a, b) => (byGroup.get(a.label) ?? 0) - (byGroup.get(b.label) ?? 0));
 
   const partsDir = path.join(options.outDir, ".booklet-parts");
-  const parts: Task[] = [];
+  const booklets = jobs.filter((j) => j.booklet);
   const joins: Promise<void>[] = [];
-  for (const job of jobs.filter((j) => j.booklet)) await planBooklet(run, job, partsDir, parts, joins);
-  await timed(run, "parts", () => runPool(run, parts, 1));
+  const counted = (job: PdfJob) => job.booklet!.sections.every((section) => run.pageCounts.has(section));
+  /** Booklet parts ready to print: a booklet's are queued once all its sections have page counts. */
+  const parts: Task[] = [];
+  const queueReady = async () => {
+    // Two tabs may ask at once: a booklet is taken off the list before planning it yields.
+    for (let ready = booklets.findIndex(counted); ready >= 0; ready = booklets.findIndex(counted)) {
+      const [job] = booklets.splice(ready, 1);
+      if (!run.failures.length) await planBooklet(run, job!, partsDir, parts, joins);
+    }
+  };
+  await queueReady();
+  const width = options.concurrency ?? os.availableParallelism();
+  await runPool(run, { handouts, parts, queueReady }, width);
   await timed(run, "joinTail", () => Promise.all(joins));
   await rm(partsDir, { recursive: true, force: true });
+  failIf(run.failures);
+  // A booklet never numbered: one of its sections failed (reported above) or is not in this run.
+  for (const job of booklets) run.failures.push({ file: job.pdf, message: `no page count for ${job.booklet!.sections.find((s) => !run.pageCounts.has(s))}, so the booklet cannot be numbered` });
   failIf(run.failures);
   return run.result;
 }
 
 const infoOf = (run: Run, job: PdfJob): InfoFields => ({ ...run.options.meta, title: job.title, lang: job.lang });
 
+/** What one pool prints: the handouts, and the booklet parts queued as their sections are counted. */
+interface Work {
+  handouts: readonly Task[];
+  /** Filled while the pool runs (queueReady); taken from the front. */
+  parts: Task[];
+  /** Queues the parts of every booklet whose sections all have page counts now. */
+  queueReady: () => Promise<void>;
+}
+
 /**
- * Runs the tasks in `width` tabs. When the browser itself fails (no tab
- * can be opened), every task not yet done is failed, so that no booklet
- * join waits for a part that will never come.
+ * Prints the handouts and the booklet parts in `width` tabs. A booklet can
+ * be numbered only once its sections are printed, but it need not wait for
+ * every other handout: its parts print in one tab beside the handouts (one
+ * part at a time, so memory does not grow with the kit), and the tabs stay
+ * busy to the end instead of one tab printing every part after the last
+ * handout. When the browser itself fails (no tab can be opened), every
+ * task not yet done is failed, so that no booklet join waits for a part
+ * that will never come.
+ *
+ * Timings: `handouts` runs to the last handout printed, `parts` from then
+ * to the last part printed (the tail the parts add).
  */
-async function runPool(run: Run, tasks: readonly Task[], width: number): Promise<void> {
-  if (tasks.length === 0) return;
+async function runPool(run: Run, work: Work, width: number): Promise<void> {
+  const { handouts, parts } = work;
+  if (handouts.length === 0 && parts.length === 0) return;
   const browser = await run.options.browser();
   const settled = new Set<Task>();
+  const started = performance.now();
+  let handoutsEnd = started;
   let next = 0;
+  let partBusy = false;
   let broken: unknown;
+  /** Workers waiting for a part to be queued or the running one to end. */
+  let waiting: (() => void)[] = [];
+  const wake = () => {
+    const woken = waiting;
+    waiting = [];
+    for (const w of woken) w();
+  };
+  const unfinished = () => next < handouts.length || parts.length > 0 || partBusy;
   const worker = async () => {
+    // A tab is opened for a task and kept for the next, but not while waiting.
     let page: Page | undefined;
     try {
-      page = await browser.newPage();
-      while (next < tasks.length && broken === undefined) {
-        const task = tasks[next++]!;
-        page = await runTask(run, browser, page, task, settled);
+      while (unfinished() && broken === undefined) {
+        if (!partBusy && parts.length) {
+          partBusy = true;
+          try {
+            page = await runTask(run, browser, (page ??= await browser.newPage()), parts.shift()!, settled);
+          } finally {
+            partBusy = false;
+            wake();
+          }
+        } else if (next < handouts.length) {
+          const task = handouts[next++]!;
+          page = await runTask(run, browser, (page ??= await browser.newPage()), task, settled);
+          await work.queueReady();
+          if (next >= handouts.length) handoutsEnd = Math.max(handoutsEnd, performance.now());
+          wake();
+        } else {
+          // Only parts are left and another tab prints one: wait for it, without a tab.
+          await page?.close().catch(() => undefined);
+          page = undefined;
+          await new Promise<void>((resolve) => waiting.push(resolve));
+        }
       }
     } catch (error) {
       broken ??= error;
+      wake();
     } finally {
       await page?.close().catch(() => undefined);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(width, tasks.length)) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(width, handouts.length + parts.length || 1)) }, worker));
+  const ended = performance.now();
+  run.result.timings.handouts += Math.max(handoutsEnd, started) - started;
+  run.result.timings.parts += ended - Math.max(handoutsEnd, started);
   if (broken === undefined) return;
   run.failures.push({ file: "browser", message: `the browser stopped working while printing: ${firstLine(broken)}` });
-  for (const task of tasks.filter((t) => !settled.has(t))) task.failed?.(broken);
+  for (const task of [...handouts, ...parts].filter((t) => !settled.has(t))) task.failed?.(broken);
 }
 
-/** Runs one task, a second time in a fresh tab if it fails; the tab to go on with. */
-async function runTask(run: Run, browser: Browser, page: Page, task: Task, settled: Set<Task>): Promise<Page> {
+/**
+ * Runs one task, a second time in a fresh tab if it fails; the tab to go
+ * on with, or none after a task that asks for a fresh one (the next task
+ * opens it).
+ */
+async function runTask(run: Run, browser: Browser, page: Page, task: Task, settled: Set<Task>): Promise<Page | undefined> {
   for (let attempt = 1; ; attempt++) {
-    let failed = false;
     try {
       await task.run(page);
       settled.add(task);
       if (!task.fresh) return page;
+      await page.close().catch(() => undefined);
+      return undefined;
     } catch (error) {
-      failed = true;
       if (attempt === 2) {
         run.failures.push({ file: task.label, message: `could not print ${task.label} after a retry: ${firstLine(error)}` });
         task.failed?.(error);
@@ -282,8 +355,8 @@ async function runTask(run: Run, browser: Browser, page: Page, task: Task, settl
       }
     }
     await page.close().catch(() => undefined);
+    if (attempt === 2) return undefined;
     page = await browser.newPage();
-    if (!failed || attempt === 2) return page;
   }
 }
 
