@@ -11,10 +11,16 @@
 //
 // The same update carries what assistive technology reads beyond the tags:
 // an XMP metadata stream on the catalog (title, language, author, subject,
-// dates; no PDF/UA claim, as no conformance check runs) and /Contents on
-// every link annotation, so a screen reader says where a link goes. The
-// catalog and each such annotation are written again as new versions of
-// the same object numbers, which the update's cross-reference points at.
+// dates; no PDF/UA claim, as no conformance check runs), /Contents on
+// every link annotation, so a screen reader says where a link goes, and
+// every page's content stream with the drawing Chromium leaves untagged
+// (logo, icons, running footer, borders, backgrounds) wrapped as artifacts
+// (artifacts.ts), so that all content is tagged or an artifact. Form
+// XObjects that hold tags of their own (/StructParents) are wrapped inside
+// instead of at their Do; other forms and images are wrapped where they
+// are drawn. The catalog, each such annotation and each such stream are
+// written again as new versions of the same object numbers, which the
+// update's cross-reference points at: the file is not rewritten.
 import { deflateSync, inflateSync } from "node:zlib";
 import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFString, type PDFObject } from "pdf-lib";
 import { markArtifacts, wrapArtifacts } from "./artifacts.ts";
