@@ -1,6 +1,8 @@
 // Every PDF of the real build (every locale, both papers, booklets too)
 // carries XMP title and language, /Contents on each of its links and /Alt
-// on each figure; with a site address, each QR code is a figure naming it.
+// on each figure, and draws nothing outside marked content (the untagged
+// drawing is marked as artifacts); with a site address, each QR code is a
+// figure naming it.
 import { readFile, readdir } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, inject, it } from "vitest";
@@ -8,6 +10,7 @@ import { build } from "../scripts/pipeline/build.ts";
 import { silentReporter } from "../scripts/pipeline/report.ts";
 import { fixtureKit, tempDir } from "./helpers.ts";
 import { described } from "./pdf-a11y-read.ts";
+import { paintsOf, unmarked } from "./pdf-marked-read.ts";
 
 async function pdfsUnder(root: string): Promise<string[]> {
   return (await readdir(root, { recursive: true })).filter((file) => file.endsWith(".pdf")).sort();
@@ -34,6 +37,20 @@ describe("the built PDFs, as assistive technology reads them", () => {
     expect(found).toEqual(expected);
     expect(Object.values(found).some((pdf) => pdf.links > 0), "some PDF has links").toBe(true);
   });
+});
+
+describe("the built PDFs' drawing", () => {
+  it("is all in marked content: tagged, or an artifact (the logo, icons, footer, borders), on every page of every PDF", async () => {
+    const root = path.join(inject("kitOut"), "pdf");
+    const found: Record<string, { unmarked: string[]; pagesWithoutArtifacts: number }> = {};
+    for (const file of await pdfsUnder(root)) {
+      const pages = await paintsOf(new Uint8Array(await readFile(path.join(root, file))));
+      // Every page has its running footer, which is an artifact.
+      found[file] = { unmarked: unmarked(pages).slice(0, 5), pagesWithoutArtifacts: pages.filter((paints) => !paints.some((paint) => paint.marks[0] === "Artifact")).length };
+    }
+    const expected = Object.fromEntries(Object.keys(found).map((file) => [file, { unmarked: [], pagesWithoutArtifacts: 0 }]));
+    expect(found).toEqual(expected);
+  }, 600_000);
 });
 
 describe("QR codes in a kit with a site address", () => {

@@ -1,7 +1,8 @@
 // The handouts as a printer and a screen reader meet them (#4): real PDFs
-// from a real build, opened with pdf-lib and pdf.js.
+// from a real build, opened with pdf-lib and pdf.js (and qpdf, poppler).
 import { cp, readFile, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { PDFDict, PDFDocument, PDFName, PDFRef } from "pdf-lib";
 import { getDocument } from "pdfjs-dist/legacy/build/pdf.mjs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -13,6 +14,8 @@ import { PrintError } from "../scripts/core/problems.ts";
 import { silentReporter } from "../scripts/pipeline/report.ts";
 import { fixtureKit, pdfText, tempDir } from "./helpers.ts";
 import { kitFacts } from "./kit-facts.ts";
+import { artifactChanges, paintsOf, pixels, unmarked } from "./pdf-marked-read.ts";
+import { qpdfCheck } from "./synthetic-pdf.ts";
 
 const EPOCH = "1764201600"; // 2025-11-27T00:00:00Z
 // One handout per booklet part, so that the booklet is joined from parts.
@@ -180,6 +183,72 @@ describe("the kit booklet", () => {
       const [first, kind] = item.title.includes(": ") ? item.title.split(": ") : [item.title, item.title];
       expect(contents.includes(`${first} ${kind} ${item.page}`) || contents.includes(`${kind} ${item.page}`) || contents.includes(`${first} ${item.page}`), item.title).toBe(true);
     }
+  });
+});
+
+describe("drawing the tags leave out", () => {
+  // Chromium draws the logo, icons, running footer, borders and backgrounds
+  // with no marked content; scripts/pdf/artifacts.ts marks them as
+  // artifacts. Read by pdf.js, rendered by poppler, checked by qpdf.
+  const built = async () => (await readdir(path.join(out, "pdf"), { recursive: true })).filter((f) => f.endsWith(".pdf")).map((f) => path.join(out, "pdf", f));
+
+  it("leaves no painting operator outside marked content, on any page of any PDF, and qpdf finds each file sound", async () => {
+    const files = await built();
+    expect(files.length).toBe(ALL.length);
+    const found: Record<string, { unmarked: string[]; artifactPages: number; sound: boolean }> = {};
+    for (const file of files) {
+      const pages = await paintsOf(new Uint8Array(await readFile(file)));
+      const check = await qpdfCheck(file);
+      found[file] = {
+        unmarked: unmarked(pages),
+        // Every page has its running footer, which is an artifact.
+        artifactPages: pages.filter((paints) => paints.some((paint) => paint.marks[0] === "Artifact")).length,
+        sound: check.includes("No syntax or stream encoding errors found"),
+      };
+      expect(found[file]!.artifactPages, file).toBe(pages.length);
+    }
+    expect(Object.values(found).every((f) => f.unmarked.length === 0 && f.sound), JSON.stringify(found, null, 1)).toBe(true);
+  });
+
+  it("changes a handout as Chromium printed it only by marking the untagged as artifacts, the logo and icons among them: the same pixels", async () => {
+    const name = "11-13-fixture-lesson-plan-a4";
+    const running = await launchBrowser();
+    let raw: Uint8Array;
+    try {
+      // As render-pdf.ts prints a handout.
+      const page = await running.browser.newPage();
+      await page.goto(pathToFileURL(path.join(out, "site/print/en-XX", `${name}.html`)).href, { waitUntil: "load" });
+      await page.evaluate(() => document.fonts.ready.then(() => undefined));
+      raw = await page.pdf({ preferCSSPageSize: true, printBackground: true, tagged: true, outline: true });
+    } finally {
+      await running.close();
+    }
+    const rawFile = path.join(await tempDir(), "raw.pdf");
+    await writeFile(rawFile, raw);
+    const before = await paintsOf(raw);
+    // The logo and the icons are curves Chromium leaves unmarked (aria-hidden).
+    expect(before.flat().filter((paint) => paint.curved && paint.marks.length === 0).length, "unmarked curves in the raw print").toBeGreaterThan(3);
+    expect(artifactChanges(before, await paintsOf(new Uint8Array(await readFile(pdfPath(name)))))).toEqual([]);
+    expect(await pixels(pdfPath(name))).toEqual(await pixels(rawFile));
+  });
+
+  it("changes a booklet's parts, as printed and cached, only the same way: the same pixels, page for page", async () => {
+    // Parts are cached as Chromium printed them (Skia the producer); they are ordered by their first page number.
+    const cache = path.join(out, ".cache", "pdf");
+    const parts: { file: string; first: number }[] = [];
+    for (const file of (await readdir(cache)).filter((f) => f.endsWith(".pdf")).map((f) => path.join(cache, f))) {
+      const doc = await PDFDocument.load(await readFile(file), { updateMetadata: false });
+      if (!doc.getProducer()?.startsWith("Skia") || doc.getPage(0).getWidth() > 600) continue; // A4 (595 wide) parts only
+      parts.push({ file, first: Number(/Page (\d+) of/.exec((await pdfText(file)).pages[0]!)![1]) });
+    }
+    parts.sort((a, b) => a.first - b.first);
+    expect(parts.length, "the A4 booklet is joined from several parts").toBeGreaterThan(1);
+    const before = (await Promise.all(parts.map(async (part) => paintsOf(new Uint8Array(await readFile(part.file)))))).flat();
+    const booklet = pdfPath("kit-booklet-a4");
+    expect(artifactChanges(before, await paintsOf(new Uint8Array(await readFile(booklet))))).toEqual([]);
+    const seen = await pixels(booklet);
+    expect(new Set(seen).size, "pages that differ render differently").toBe(seen.length);
+    expect(seen).toEqual((await Promise.all(parts.map((part) => pixels(part.file)))).flat());
   });
 });
 

@@ -11,11 +11,19 @@
 //
 // The same update carries what assistive technology reads beyond the tags:
 // an XMP metadata stream on the catalog (title, language, author, subject,
-// dates; no PDF/UA claim, as no conformance check runs) and /Contents on
-// every link annotation, so a screen reader says where a link goes. The
-// catalog and each such annotation are written again as new versions of
-// the same object numbers, which the update's cross-reference points at.
+// dates; no PDF/UA claim, as no conformance check runs), /Contents on
+// every link annotation, so a screen reader says where a link goes, and
+// every page's content stream with the drawing Chromium leaves untagged
+// (logo, icons, running footer, borders, backgrounds) wrapped as artifacts
+// (artifacts.ts), so that all content is tagged or an artifact. Form
+// XObjects that hold tags of their own (/StructParents) are wrapped inside
+// instead of at their Do; other forms and images are wrapped where they
+// are drawn. The catalog, each such annotation and each such stream are
+// written again as new versions of the same object numbers, which the
+// update's cross-reference points at: the file is not rewritten.
+import { deflateSync, inflateSync } from "node:zlib";
 import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFString, type PDFObject } from "pdf-lib";
+import { markArtifacts, wrapArtifacts } from "./artifacts.ts";
 
 export interface InfoFields {
   title: string;
@@ -89,17 +97,28 @@ function literal(body: string): string {
   });
 }
 
-/** Each object's last version, as dictionary text; streams are skipped. */
-function dictionaries(text: string): Map<number, string> {
-  const found = new Map<number, string>();
+/** A stream object's dictionary text and where its data starts in the file. */
+interface StreamObject {
+  dict: string;
+  data: number;
+}
+
+/** Each object's last version: dictionaries as text, streams as their dictionary and data offset. */
+function dictionaries(text: string): { dicts: Map<number, string>; streams: Map<number, StreamObject> } {
+  const dicts = new Map<number, string>();
+  const streams = new Map<number, StreamObject>();
   for (const head of text.matchAll(/(?:^|[\r\n])(\d+) 0 obj\s*/g)) {
     const start = head.index + head[0].length;
     const end = text.indexOf("endobj", start);
     if (end < 0) break;
     const body = text.slice(start, end).trimEnd();
-    if (body.startsWith("<<") && body.endsWith(">>") && !/>>\s*stream\r?\n/.test(body)) found.set(Number(head[1]), body);
+    if (!body.startsWith("<<")) continue;
+    // The first ">>" followed by the stream keyword closes a stream's dictionary (nested ones are followed by keys).
+    const stream = /^(<<[\s\S]*?>>)\s*stream\r?\n/.exec(body);
+    if (stream) streams.set(Number(head[1]), { dict: stream[1]!, data: start + stream[0].length });
+    else if (body.endsWith(">>")) dicts.set(Number(head[1]), body);
   }
-  return found;
+  return { dicts, streams };
 }
 
 /** New versions of link annotations without /Contents; undefined if one cannot be read. */
@@ -112,6 +131,93 @@ function linkUpdates(objects: Map<number, string>): Map<number, string> | undefi
     if (!uri && /\/URI\s*</.test(body)) return undefined;
     const contents = linkContents(uri ? literal(uri[1]!) : undefined, dest?.[1]);
     updates.set(num, `${body.slice(0, -2)}\n/Contents ${pdfText(contents)}>>`);
+  }
+  return updates;
+}
+
+const NAME_ESCAPE = /#([0-9A-Fa-f]{2})/g;
+const nameOf = (raw: string) => raw.replace(NAME_ESCAPE, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+
+/**
+ * The form XObjects a page or form can call that hold marked content of
+ * their own (/StructParents): name to object number. Undefined when its
+ * resources cannot be read from the text (inherited, or an XObject that is
+ * not a stream here).
+ */
+function taggedForms(dict: string, objects: Map<number, string>, streams: Map<number, StreamObject>): Map<string, number> | undefined {
+  const indirect = /\/Resources\s+(\d+) 0 R/.exec(dict);
+  const resources = indirect ? objects.get(Number(indirect[1])) : /\/Resources\s*<</.test(dict) ? dict : undefined;
+  if (resources === undefined) return undefined;
+  const xobject = /\/XObject\s*(?:<<([^<>]*)>>|(\d+) 0 R)/.exec(resources);
+  const forms = new Map<string, number>();
+  if (!xobject) return /\/XObject\b\s*[<\d]/.test(resources) ? undefined : forms;
+  const entries = xobject[1] ?? objects.get(Number(xobject[2]))?.slice(2, -2);
+  if (entries === undefined) return undefined;
+  for (const [, name, num] of entries.matchAll(/\/([^\s/<>[\]()]+)\s+(\d+) 0 R/g)) {
+    const stream = streams.get(Number(num));
+    if (!stream) return undefined;
+    if (/\/Subtype\s*\/Form\b/.test(stream.dict) && /\/StructParents?\s/.test(stream.dict)) forms.set(nameOf(name!), Number(num));
+  }
+  return forms;
+}
+
+/** A FlateDecode stream's decoded data; undefined when it is not one, or its length is not direct and right. */
+function inflated(pdf: Uint8Array, text: string, stream: StreamObject): Uint8Array | undefined {
+  const length = /\/Length (\d+)(?!\s+\d+\s+R)/.exec(stream.dict);
+  if (!length || !/\/Filter\s*\/FlateDecode\s*[/>]/.test(stream.dict) || /\/DecodeParms/.test(stream.dict)) return undefined;
+  const end = stream.data + Number(length[1]);
+  if (!/^\r?\n?endstream/.test(text.slice(end, end + 11))) return undefined;
+  try {
+    return inflateSync(pdf.subarray(stream.data, end));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A new version of a stream object: its dictionary with the new length, and the data compressed. */
+function deflated(stream: StreamObject, bytes: Uint8Array): string {
+  const data = deflateSync(bytes);
+  return `${stream.dict.replace(/\/Length \d+/, `/Length ${data.length}`)} stream\n${data.toString("latin1")}\nendstream`;
+}
+
+/**
+ * New versions of every page's content stream, and of the tagged forms
+ * they call, with what Chromium left unmarked wrapped as artifacts
+ * (artifacts.ts). A page's several streams are one stream split between
+ * tokens (ISO 32000-1, 7.8.2): the first takes all of it, wrapped, the
+ * others become empty, so the page itself need not change. Undefined when
+ * anything is not laid out as expected.
+ */
+function contentUpdates(pdf: Uint8Array, text: string, objects: Map<number, string>, streams: Map<number, StreamObject>): Map<number, string> | undefined {
+  const updates = new Map<number, string>();
+  const todo: { nums: number[]; dict: string }[] = [];
+  const used = new Map<number, number>();
+  for (const dict of objects.values()) {
+    if (!/\/Type\s*\/Page\b/.test(dict)) continue;
+    const contents = /\/Contents\s*(?:(\d+) 0 R|\[([\d\sR]*)\])/.exec(dict);
+    if (!contents && /\/Contents\b/.test(dict)) return undefined;
+    if (!contents) continue;
+    const nums = contents[1] ? [Number(contents[1])] : [...contents[2]!.matchAll(/(\d+) 0 R/g)].map((m) => Number(m[1]));
+    for (const num of nums) used.set(num, (used.get(num) ?? 0) + 1);
+    todo.push({ nums, dict });
+  }
+  // A stream shared by pages is wrapped once, unless it is part of an array (it would then be emptied for the other).
+  if (todo.some(({ nums }) => nums.length > 1 && nums.some((num) => used.get(num)! > 1))) return undefined;
+  const seen = new Set<number>();
+  for (let next = todo.pop(); next; next = todo.pop()) {
+    if (next.nums.length === 0 || seen.has(next.nums[0]!)) continue;
+    next.nums.forEach((num) => seen.add(num));
+    const parts = next.nums.map((num) => streams.get(num));
+    // A form's resources are in its own dictionary; a page's in the page's.
+    const forms = taggedForms(next.dict, objects, streams);
+    const data = parts.map((part) => part && inflated(pdf, text, part));
+    if (!forms || data.some((bytes) => !bytes)) return undefined;
+    for (const num of forms.values()) todo.push({ nums: [num], dict: streams.get(num)!.dict });
+    const joined = data.length === 1 ? data[0]! : Buffer.concat(data.flatMap((bytes) => [bytes!, Buffer.from("\n")]));
+    const result = wrapArtifacts(joined, { keepDo: new Set(forms.keys()) });
+    if (!result.wrapped) continue;
+    updates.set(next.nums[0]!, deflated(parts[0]!, result.bytes));
+    for (const [i, num] of next.nums.entries()) if (i > 0) updates.set(num, deflated(parts[i]!, new Uint8Array(0)));
   }
   return updates;
 }
@@ -134,10 +240,12 @@ export function appendInfo(pdf: Uint8Array, fields: InfoFields): Uint8Array | un
   });
   if (!sameLength || dated.length !== text.length) return undefined;
 
-  const objects = dictionaries(text);
+  const { dicts: objects, streams } = dictionaries(text);
   const catalog = objects.get(Number(root.split(" ")[0]));
   const links = linkUpdates(objects);
   if (!catalog || !root.endsWith(" 0 R") || /\/Metadata\b/.test(catalog) || !links) return undefined;
+  const contents = contentUpdates(pdf, text, objects, streams);
+  if (!contents) return undefined;
 
   const number = Number(size);
   const [info, metadata] = [number, number + 1];
@@ -147,6 +255,7 @@ export function appendInfo(pdf: Uint8Array, fields: InfoFields): Uint8Array | un
     [metadata, `<</Type /Metadata\n/Subtype /XML\n/Length ${xmp.length}>>\nstream\n${xmp}\nendstream`],
     [Number(root.split(" ")[0]), `${catalog.slice(0, -2)}\n/Metadata ${metadata} 0 R>>`],
     ...links,
+    ...contents,
   ]);
   let body = dated.endsWith("\n") ? dated : `${dated}\n`;
   const offsets = new Map<number, number>();
@@ -198,6 +307,7 @@ async function rewriteInfo(pdf: Uint8Array, fields: InfoFields): Promise<Uint8Ar
   doc.setModificationDate(fields.date);
   addXmp(doc, fields);
   describeLinks(doc);
+  markArtifacts(doc);
   return doc.save({ useObjectStreams: false });
 }
 

@@ -9,10 +9,12 @@
 // booklet must keep. So pdf-lib parses each part and writes its objects,
 // and this module only renumbers them and rebuilds the few objects a
 // document has once: page tree, structure root and parent tree, outline
-// root, named destinations, catalog and information dictionary. One part
-// is in memory at a time.
+// root, named destinations, catalog and information dictionary. Each
+// part's unmarked drawing is wrapped as artifacts on the way (artifacts.ts),
+// as info.ts does for a PDF printed whole. One part is in memory at a time.
 import { open, readFile } from "node:fs/promises";
 import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber, PDFRef, PDFStream, PDFString, type PDFObject } from "pdf-lib";
+import { markArtifacts } from "./artifacts.ts";
 import { infoDictionary, linkContents, xmpPacket, type InfoFields } from "./info.ts";
 
 /** The objects written once for the whole booklet, numbered first. */
@@ -224,6 +226,8 @@ export async function mergeParts(parts: readonly (string | Promise<string>)[], o
       started = performance.now();
       const doc = await PDFDocument.load(await readFile(file), { updateMetadata: false, parseSpeed: Infinity });
       const part = collect(doc, file);
+      // Parts are raw prints (as cached); the booklet gets the artifacts a handout gets in info.ts.
+      markArtifacts(doc);
       const ctx = doc.context;
       const objects = ctx.enumerateIndirectObjects().filter(([ref]) => !part.replaced.has(ref));
       const renumber = new Map<PDFRef, number>(part.replaced);
