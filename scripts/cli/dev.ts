@@ -112,6 +112,12 @@ async function fileIn(dir: string, urlPath: string): Promise<string | undefined>
   return info?.isFile() ? file : undefined;
 }
 
+/**
+ * Starts the preview. One closure, longer than most functions here on
+ * purpose: the update queue, the print and search queues, the watcher and
+ * the server share the preview's state (what is drawn, printed, waiting
+ * and connected), and each part is a few lines that read in order.
+ */
 export async function startDev(options: DevOptions): Promise<DevServer> {
   const log = options.log ?? ((line: string) => console.log(line));
   const root = path.resolve(options.root);
