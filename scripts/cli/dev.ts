@@ -128,8 +128,8 @@ export async function startDev(options: DevOptions): Promise<DevServer> {
   const date = buildDate();
   /** Open pages listening for changes, each with its page (as the client script names it). */
   const clients = new Map<http.ServerResponse, string>();
-  /** Called when a page connects: a reloaded page connects again once it has loaded. */
-  let connected: (() => void)[] = [];
+  /** Told when a page connects (a reloaded page connects again once it has loaded), while sendReload waits. */
+  let onConnect: (() => void) | undefined;
   let problems: Problem[] = [];
   let kit: Kit | undefined;
   /** PDFs printed, by path under pdf/: the print page they were printed from. */
@@ -157,14 +157,13 @@ export async function startDev(options: DevOptions): Promise<DevServer> {
     let back = 0;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, RELOAD_WAIT_MS);
-      const onConnect = () => {
-        if (++back < reloading) return connected.push(onConnect);
+      onConnect = () => {
+        if (++back < reloading) return;
         clearTimeout(timer);
         resolve();
       };
-      connected.push(onConnect);
     });
-    connected = [];
+    onConnect = undefined;
   };
 
   /** Links point at a PDF only once it is printed from the print page now drawn. */
@@ -348,9 +347,7 @@ export async function startDev(options: DevOptions): Promise<DevServer> {
       res.write(`retry: 500\nevent: problems\ndata: ${JSON.stringify(problems)}\n\n`);
       clients.set(res, url.searchParams.get("page") ?? "");
       req.on("close", () => clients.delete(res));
-      const waiting = connected;
-      connected = [];
-      for (const call of waiting) call();
+      onConnect?.();
       return;
     }
     if (url.pathname === IDLE_PATH) {

@@ -302,6 +302,11 @@ export function wrapArtifacts(s: Uint8Array, options: WrapOptions = {}): Wrapped
   return { bytes: new Uint8Array(Buffer.concat(chunks)), wrapped: cuts.length / 2 };
 }
 
+/** A page's content streams as one: they are one stream split anywhere between tokens (ISO 32000-1, 7.8.2), so they join with white space. */
+export function joinContent(parts: readonly Uint8Array[]): Uint8Array {
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts.flatMap((part) => [part, Buffer.from("\n")]));
+}
+
 // --- The same on a document parsed by pdf-lib ------------------------------
 
 const N = (name: string) => PDFName.of(name);
@@ -376,8 +381,7 @@ export function markArtifacts(doc: PDFDocument): number {
     if (refs.length === 1 && done.has(refs[0] as PDFRef)) continue;
     const parts = (streams as PDFStream[]).map(decoded);
     if (parts.some((part) => part === undefined)) continue;
-    // Streams of one page are one stream split anywhere between tokens (ISO 32000-1, 7.8.2): joined with white space.
-    const joined = parts.length === 1 ? parts[0]! : Buffer.concat(parts.flatMap((part) => [part!, Buffer.from("\n")]));
+    const joined = joinContent(parts as Uint8Array[]);
     const result = wrapArtifacts(joined, { keepDo });
     if (!result.wrapped) continue;
     count.wrapped += result.wrapped;

@@ -23,7 +23,7 @@
 // update's cross-reference points at: the file is not rewritten.
 import { deflateSync, inflateSync } from "node:zlib";
 import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFString, type PDFObject } from "pdf-lib";
-import { markArtifacts, wrapArtifacts } from "./artifacts.ts";
+import { joinContent, markArtifacts, wrapArtifacts } from "./artifacts.ts";
 
 export interface InfoFields {
   title: string;
@@ -213,7 +213,7 @@ function contentUpdates(pdf: Uint8Array, text: string, objects: Map<number, stri
     const data = parts.map((part) => part && inflated(pdf, text, part));
     if (!forms || data.some((bytes) => !bytes)) return undefined;
     for (const num of forms.values()) todo.push({ nums: [num], dict: streams.get(num)!.dict });
-    const joined = data.length === 1 ? data[0]! : Buffer.concat(data.flatMap((bytes) => [bytes!, Buffer.from("\n")]));
+    const joined = joinContent(data as Uint8Array[]);
     const result = wrapArtifacts(joined, { keepDo: new Set(forms.keys()) });
     if (!result.wrapped) continue;
     updates.set(next.nums[0]!, deflated(parts[0]!, result.bytes));

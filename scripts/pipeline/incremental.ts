@@ -65,6 +65,7 @@ export class IncrementalSite {
     return { drawn: changed.map((e) => e.url), removed };
   }
 
+  /** The entries whose data changed since they were drawn; pages no longer in the model are deleted here. */
   private async compare<T extends SiteEntry | PrintEntry>(last: Map<string, T>, entries: T[]): Promise<{ changed: T[]; removed: string[] }> {
     const changed = entries.filter((entry) => {
       const before = last.get(entry.url);

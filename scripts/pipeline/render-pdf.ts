@@ -245,7 +245,7 @@ export async function renderPdfs(jobs: readonly PdfJob[], options: PdfOptions): 
   await rm(partsDir, { recursive: true, force: true });
   failIf(run.failures);
   // A booklet never numbered: one of its sections failed (reported above) or is not in this run.
-  for (const job of booklets) run.failures.push({ file: job.pdf, message: `no page count for ${job.booklet!.sections.find((s) => !run.pageCounts.has(s))}, so the booklet cannot be numbered` });
+  for (const job of booklets) run.failures.push(uncounted(job, job.booklet!.sections.find((s) => !run.pageCounts.has(s))!));
   failIf(run.failures);
   return run.result;
 }
@@ -417,6 +417,9 @@ async function planHandout(run: Run, job: PdfJob): Promise<Task | undefined> {
   return { label: job.html, run: (page) => printWhole(run, page, job, key, job.html) };
 }
 
+/** A booklet one of whose sections has no page count. */
+const uncounted = (job: PdfJob, section: string) => ({ file: job.pdf, message: `no page count for ${section}, so the booklet cannot be numbered` });
+
 /** Each section's first page and each part's settings, from the handouts' page counts. */
 function numberBooklet(run: Run, job: PdfJob, layout: BookletLayout): { starts: number[]; settings: { html: string; part: PartSettings }[] } {
   const starts: number[] = [];
@@ -424,7 +427,7 @@ function numberBooklet(run: Run, job: PdfJob, layout: BookletLayout): { starts: 
   for (const section of layout.sections) {
     const pages = run.pageCounts.get(section);
     // A guessed count would print wrong page numbers in the contents.
-    if (!pages) throw new PrintError([{ file: job.pdf, message: `no page count for ${section}, so the booklet cannot be numbered` }]);
+    if (!pages) throw new PrintError([uncounted(job, section)]);
     starts.push(nextPage);
     nextPage += pages;
   }
